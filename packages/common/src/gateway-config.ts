@@ -1,0 +1,138 @@
+// The gateway's one YAML file: tenants, keys, providers, the model catalog, guard policy.
+// Every stage loads the same file and reads the parts it owns. Secrets never live here:
+// a provider names the environment variable that holds its credential.
+import { z } from "zod";
+import { ConfigError, loadYamlFile } from "./config.js";
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, . _ : -");
+
+export const providerTypes = [
+  "openai",
+  "azure",
+  "anthropic",
+  "gemini",
+  "bedrock",
+  "mistral",
+  "openai-compatible",
+] as const;
+
+const providerSchema = z.strictObject({
+  type: z.enum(providerTypes),
+  base_url: z.url(),
+  /** Environment variable holding the API key (AWS: the access key id). */
+  api_key_env: z.string().optional(),
+  /** Bedrock only: environment variable holding the AWS secret access key. */
+  secret_key_env: z.string().optional(),
+  region: z.string().optional(),
+  api_version: z.string().optional(),
+  timeout_ms: z.number().int().positive().default(60_000),
+  max_connections: z.number().int().positive().default(128),
+});
+
+const deploymentSchema = z.strictObject({
+  id,
+  provider: id,
+  /** The model name sent upstream. */
+  model: z.string().min(1),
+  input_usd_per_mtok: z.number().nonnegative().default(0),
+  output_usd_per_mtok: z.number().nonnegative().default(0),
+  cached_input_usd_per_mtok: z.number().nonnegative().optional(),
+});
+
+const modelSchema = z.strictObject({
+  alias: z.string().min(1),
+  kind: z.enum(["chat", "embedding"]).default("chat"),
+  deployments: z.array(deploymentSchema).min(1),
+});
+
+const tenantSchema = z.strictObject({ id, name: z.string().optional() });
+
+const keySchema = z.strictObject({
+  id,
+  tenant: id,
+  /** `sha256:<hex>` of the key; the key itself is never stored. */
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>"),
+  /** Model aliases this key may use; `*` for all. */
+  models: z.array(z.string()).default(["*"]),
+  /** Requests per minute; 0 = unlimited. */
+  rpm: z.number().int().nonnegative().default(0),
+});
+
+const guardRuleAction = z.enum(["allow", "flag", "redact", "block"]);
+const guardSchema = z.strictObject({
+  email: guardRuleAction.default("redact"),
+  card_number: guardRuleAction.default("block"),
+  prompt_injection: guardRuleAction.default("block"),
+});
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    tenants: z.array(tenantSchema).default([]),
+    keys: z.array(keySchema).default([]),
+    providers: z.record(id, providerSchema).default({}),
+    models: z.array(modelSchema).default([]),
+    guard: guardSchema.default({ email: "redact", card_number: "block", prompt_injection: "block" }),
+  })
+  .superRefine((cfg, ctx) => {
+    const tenants = new Set(cfg.tenants.map((t) => t.id));
+    cfg.keys.forEach((key, i) => {
+      if (!tenants.has(key.tenant)) {
+        ctx.addIssue({ code: "custom", path: ["keys", i, "tenant"], message: `unknown tenant "${key.tenant}"` });
+      }
+    });
+    cfg.models.forEach((model, i) => {
+      model.deployments.forEach((dep, j) => {
+        if (!Object.hasOwn(cfg.providers, dep.provider)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["models", i, "deployments", j, "provider"],
+            message: `unknown provider "${dep.provider}"`,
+          });
+        }
+      });
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type DeploymentConfig = z.infer<typeof deploymentSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type KeyConfig = z.infer<typeof keySchema>;
+
+export function loadGatewayConfig(path: string): GatewayConfig {
+  return loadYamlFile(path, gatewayConfigSchema);
+}
+
+export interface ProviderSecrets {
+  apiKey: string;
+  secretKey: string;
+}
+
+/**
+ * Reads every provider's credentials from the environment. A provider that names a variable
+ * that is not set fails start-up, naming both the config key and the variable.
+ */
+export function resolveProviderSecrets(
+  cfg: GatewayConfig,
+  source: NodeJS.ProcessEnv,
+): ReadonlyMap<string, ProviderSecrets> {
+  const problems: string[] = [];
+  const out = new Map<string, ProviderSecrets>();
+  const read = (providerId: string, key: string, variable: string | undefined): string => {
+    if (variable === undefined) return "";
+    const value = source[variable];
+    if (value === undefined || value === "") {
+      problems.push(`providers.${providerId}.${key}: environment variable ${variable} is not set`);
+      return "";
+    }
+    return value;
+  };
+  for (const [providerId, p] of Object.entries(cfg.providers)) {
+    out.set(providerId, {
+      apiKey: read(providerId, "api_key_env", p.api_key_env),
+      secretKey: read(providerId, "secret_key_env", p.secret_key_env),
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out;
+}

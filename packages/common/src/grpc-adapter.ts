@@ -1,0 +1,40 @@
+// protobuf-es service descriptors → @grpc/grpc-js service definitions, so the gRPC server and
+// clients use the same generated code as the pipeline, with binary (de)serialisation.
+import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { makeGenericClientConstructor, type MethodDefinition, type ServiceDefinition } from "@grpc/grpc-js";
+
+function methodDefinition<I extends DescMessage, O extends DescMessage>(
+  service: DescService,
+  name: string,
+  input: I,
+  output: O,
+  kind: string,
+): MethodDefinition<MessageShape<I>, MessageShape<O>> {
+  return {
+    path: `/${service.typeName}/${name}`,
+    originalName: name,
+    requestStream: kind === "client_streaming" || kind === "bidi_streaming",
+    responseStream: kind === "server_streaming" || kind === "bidi_streaming",
+    requestSerialize: (msg) => Buffer.from(toBinary(input, msg)),
+    requestDeserialize: (buf) => fromBinary(input, buf),
+    responseSerialize: (msg) => Buffer.from(toBinary(output, msg)),
+    responseDeserialize: (buf) => fromBinary(output, buf),
+  };
+}
+
+/** The grpc-js definition of a protobuf-es service, keyed by the rpc's local (camelCase) name. */
+export function grpcServiceDefinition(service: DescService): ServiceDefinition {
+  const def: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const m of service.methods) {
+    def[m.localName] = methodDefinition(service, m.name, m.input, m.output, m.methodKind) as MethodDefinition<
+      unknown,
+      unknown
+    >;
+  }
+  return def as ServiceDefinition;
+}
+
+/** A grpc-js client class for the service (methods keyed by local name). */
+export function grpcClientConstructor(service: DescService) {
+  return makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
+}

@@ -1,0 +1,104 @@
+// The life of every service process: config → logger → side server → NATS → wire → run →
+// drain on SIGTERM. main.ts files call runService with what is particular to them.
+import { hostname } from "node:os";
+import { z } from "zod";
+import { ConfigError, env, loadEnv, settings, type EnvValues } from "./config.js";
+import { createLogger, type Logger } from "./logging.js";
+import { connectNats, type ManagedNats } from "./nats.js";
+import { startSideServer, type ReadinessCheck, type SideServer } from "./side-server.js";
+import { subjects, type Subjects } from "./subjects.js";
+
+/** Settings every service reads; each service adds its own. */
+export function baseSettings(defaultMetricsPort: number) {
+  return {
+    natsUrl: env("SWITCHYARD_NATS_URL", z.string().default("nats://127.0.0.1:4222")),
+    subjectPrefix: env("SWITCHYARD_SUBJECT_PREFIX", z.string().default("sy")),
+    logLevel: env("SWITCHYARD_LOG_LEVEL", settings.logLevel().default("info")),
+    metricsPort: env("SWITCHYARD_METRICS_PORT", settings.port().default(defaultMetricsPort)),
+    metricsHost: env("SWITCHYARD_METRICS_HOST", z.string().default("127.0.0.1")),
+    shutdownTimeoutMs: env("SWITCHYARD_SHUTDOWN_TIMEOUT_MS", settings.positiveInt().default(25_000)),
+  };
+}
+
+export type BaseSettings = EnvValues<ReturnType<typeof baseSettings>>;
+
+export interface ServiceContext<C> {
+  readonly config: C;
+  readonly log: Logger;
+  readonly nats: ManagedNats;
+  readonly side: SideServer;
+  readonly subjects: Subjects;
+  /** hostname:pid, recorded in stage timings. */
+  readonly instance: string;
+}
+
+export interface RunningService {
+  /** Extra readiness checks (NATS connectivity is always checked). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Stop taking work and finish what is in flight; NATS is drained afterwards. */
+  stop?: () => Promise<void>;
+}
+
+export interface ServiceDefinition<C extends BaseSettings> {
+  name: string;
+  loadConfig: (source: NodeJS.ProcessEnv) => C;
+  start: (ctx: ServiceContext<C>) => Promise<RunningService>;
+}
+
+/** Runs a service until SIGTERM/SIGINT. Bad configuration exits with status 2 and the message. */
+export async function runService<C extends BaseSettings>(def: ServiceDefinition<C>): Promise<void> {
+  let config: C;
+  try {
+    config = def.loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(def.name, config.logLevel);
+  const side = await startSideServer({ port: config.metricsPort, host: config.metricsHost, service: def.name });
+  const nats = await connectNats({ servers: config.natsUrl, name: def.name, log });
+  side.addReadiness("nats", () => nats.connected() || "disconnected");
+  const ctx: ServiceContext<C> = {
+    config,
+    log,
+    nats,
+    side,
+    subjects: subjects(config.subjectPrefix),
+    instance: `${hostname()}:${process.pid}`,
+  };
+  const running = await def.start(ctx);
+  for (const [name, check] of Object.entries(running.readiness ?? {})) side.addReadiness(name, check);
+  log.info({ metricsPort: side.port }, `${def.name} ready`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "draining");
+    const timer = setTimeout(() => {
+      log.error("drain took too long; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    void (async () => {
+      await running.stop?.();
+      await nats.drain();
+      await side.close();
+      log.info("stopped");
+      process.exit(0);
+    })();
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** The standard ending of a main.ts. */
+export function exitOnFatal(service: string): (err: unknown) => never {
+  return (err) => {
+    createLogger(service).fatal({ err }, "fatal");
+    process.exit(1);
+  };
+}

@@ -1,0 +1,28 @@
+// Subject names in one place. Everything is under `<prefix>.v1.` so two deployments can share
+// one NATS by choosing different prefixes.
+export interface Subjects {
+  /** Work queue of a stage; each stage subscribes with queue group = stage name. */
+  stage(name: string): string;
+  /** Per-request cancel announcements. */
+  cancel(requestId: string): string;
+  /** JetStream subject of usage events. */
+  readonly usageEvents: string;
+  /** JetStream subject of guard verdicts. */
+  readonly guardVerdicts: string;
+  /** Inbox prefix for ingress reply subjects. */
+  readonly inboxPrefix: string;
+}
+
+export function subjects(prefix: string): Subjects {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) {
+    throw new Error(`subject prefix "${prefix}" must be dot-separated tokens of letters, digits, _ or -`);
+  }
+  const base = `${prefix}.v1`;
+  return {
+    stage: (name) => `${base}.stage.${name}`,
+    cancel: (requestId) => `${base}.cancel.${requestId}`,
+    usageEvents: `${base}.events.usage`,
+    guardVerdicts: `${base}.events.guard`,
+    inboxPrefix: `${base}.inbox`,
+  };
+}

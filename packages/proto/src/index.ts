@@ -1,0 +1,10 @@
+// Generated protobuf-es code (see buf.gen.yaml); regenerate with `npm run proto:generate`.
+export * from "./gen/switchyard/v1/chat_pb.js";
+export * from "./gen/switchyard/v1/embeddings_pb.js";
+export * from "./gen/switchyard/v1/models_pb.js";
+export * from "./gen/switchyard/v1/gateway_pb.js";
+export * from "./gen/switchyard/pipeline/v1/envelope_pb.js";
+export * from "./gen/switchyard/pipeline/v1/error_pb.js";
+export * from "./gen/switchyard/pipeline/v1/reply_pb.js";
+export * from "./gen/switchyard/pipeline/v1/stream_pb.js";
+export * from "./gen/switchyard/pipeline/v1/events_pb.js";
