@@ -97,6 +97,18 @@ export class GatewayError extends Error {
     return new GatewayError("internal", message, { cause: err });
   }
 
+  /** The same error, attributed to a stage. */
+  atStage(stage: string): GatewayError {
+    return new GatewayError(this.code, this.message, {
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      field: this.field,
+      upstreamStatus: this.upstreamStatus,
+      stage,
+      cause: this.cause,
+    });
+  }
+
   /** The NATS wire form. */
   toInfo(): ErrorInfo {
     return create(ErrorInfoSchema, {

@@ -7,6 +7,7 @@ import { ReplySchema, type Envelope } from "@switchyard/proto";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { decodeEnvelope, encodeEnvelope, encodeReply, popNextStage, recordTiming, timeLeftMs } from "./envelope.js";
 import { GatewayError } from "./errors.js";
+import type { EventPublisher } from "./jetstream.js";
 import type { Logger } from "./logging.js";
 import type { Subjects } from "./subjects.js";
 
@@ -26,6 +27,8 @@ export interface StageRunnerOptions {
   registry: Registry;
   maxInFlight: number;
   handler: StageHandler;
+  /** Requests this stage ends with an error still leave their one usage event. */
+  events: EventPublisher;
 }
 
 export interface StageRunner {
@@ -70,6 +73,19 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
   });
 
   function replyError(env: Envelope, err: GatewayError): void {
+    opts.events.usage({
+      requestId: env.requestId,
+      tenantId: env.tenantId,
+      keyId: env.keyId,
+      kind: env.kind,
+      model: env.model,
+      status: err.code,
+      stream: env.stream,
+      receivedUnixMs: env.receivedUnixMs,
+      finishedUnixMs: BigInt(Date.now()),
+      timings: env.timings,
+      guard: env.guard,
+    });
     if (env.replySubject === "") return;
     const reply = create(ReplySchema, {
       requestId: env.requestId,
@@ -120,7 +136,7 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
       processed.inc({ stage, outcome: gerr.code });
       if (gerr.code === "internal") log.error({ err, requestId: env.requestId }, "stage failed");
       recordTiming(env, stage, opts.instance, started);
-      replyError(env, gerr.stage === "" ? new GatewayError(gerr.code, gerr.message, { ...gerr, stage }) : gerr);
+      replyError(env, gerr.stage === "" ? gerr.atStage(stage) : gerr);
     } finally {
       inFlight--;
       inFlightGauge.dec({ stage });

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/stream.proto.
  */
 export const file_switchyard_pipeline_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLJAQoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSABCBgoEa2luZCKNAQoKU3RyZWFtRG9uZRIjCgV1c2FnZRgBIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USNAoHdGltaW5ncxgCIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSEAoIcHJvdmlkZXIYAyABKAkSEgoKZGVwbG95bWVudBgEIAEoCSIsCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL/AQoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmdCBgoEa2luZCKNAQoKU3RyZWFtRG9uZRIjCgV1c2FnZRgBIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USNAoHdGltaW5ncxgCIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSEAoIcHJvdmlkZXIYAyABKAkSEgoKZGVwbG95bWVudBgEIAEoCSIsCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat]);
 
 /**
  * One frame of a streamed answer, published by the provider stage straight to the ingress
@@ -58,6 +58,13 @@ export type StreamFrame = Message<"switchyard.pipeline.v1.StreamFrame"> & {
     value: ErrorInfo;
     case: "error";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * On the first frame only: the timings of the stages the request passed before streaming.
+   *
+   * @generated from field: repeated switchyard.pipeline.v1.StageTiming timings = 6;
+   */
+  timings: StageTiming[];
 };
 
 /**

@@ -1,0 +1,26 @@
+import { baseSettings, env, loadEnv, loadGatewayConfig, settings } from "@switchyard/common";
+import { z } from "zod";
+
+const spec = {
+  ...baseSettings(9100),
+  configPath: env("SWITCHYARD_CONFIG", z.string().default("config/switchyard.yaml")),
+  httpHost: env("SWITCHYARD_HTTP_HOST", z.string().default("127.0.0.1")),
+  httpPort: env("SWITCHYARD_HTTP_PORT", settings.port().default(8080)),
+  grpcHost: env("SWITCHYARD_GRPC_HOST", z.string().default("127.0.0.1")),
+  grpcPort: env("SWITCHYARD_GRPC_PORT", settings.port().default(50051)),
+  /** Largest request body accepted (413 beyond). */
+  maxBodyBytes: env("SWITCHYARD_MAX_BODY_BYTES", settings.positiveInt().default(8 * 1024 * 1024)),
+  /** Deadline when the client sets none (x-request-timeout / grpc-timeout). */
+  defaultTimeoutMs: env("SWITCHYARD_DEFAULT_TIMEOUT_MS", settings.positiveInt().default(60_000)),
+  /** Longest deadline a client may ask for. */
+  maxTimeoutMs: env("SWITCHYARD_MAX_TIMEOUT_MS", settings.positiveInt().default(600_000)),
+  /** Requests waiting for an answer at once, beyond which ingress answers 503 at once. */
+  maxInFlight: env("SWITCHYARD_MAX_IN_FLIGHT", settings.positiveInt().default(4096)),
+};
+
+export function loadConfig(source: NodeJS.ProcessEnv) {
+  const values = loadEnv(spec, source);
+  return { ...values, gateway: loadGatewayConfig(values.configPath) };
+}
+
+export type IngressConfig = ReturnType<typeof loadConfig>;

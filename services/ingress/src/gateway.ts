@@ -1,0 +1,175 @@
+// The door-independent core of ingress: authenticate, authorise, build the envelope, send it
+// down the pipeline and give back the answer. HTTP and gRPC are thin mappings around this.
+import { randomUUID } from "node:crypto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { GatewayError, newEnvelope, recordTiming, type Catalog, type KeyConfig } from "@switchyard/common";
+import {
+  ChatRequestSchema,
+  EmbedRequestSchema,
+  RequestKind,
+  TraceContextSchema,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbedRequest,
+  type EmbedResponse,
+  type Envelope,
+  type StageTiming,
+  type StreamDone,
+} from "@switchyard/proto";
+import type { KeyStore } from "./keys.js";
+import type { PipelineClient } from "./pipeline-client.js";
+
+/** The stages every interactive request visits, in order. */
+export const ITINERARY = ["guard", "router", "meter", "provider"] as const;
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export interface CallOptions {
+  requestId?: string;
+  /** Client-requested timeout in ms; clamped to the configured maximum. */
+  timeoutMs?: number;
+  traceparent?: string;
+  signal: AbortSignal;
+}
+
+export interface Answer<T> {
+  value: T;
+  requestId: string;
+  timings: StageTiming[];
+}
+
+export type StreamItem =
+  | { type: "chunk"; chunk: ChatChunk; timings: StageTiming[] }
+  | { type: "done"; done: StreamDone };
+
+export interface Gateway {
+  authenticate(presentedKey: string | undefined): KeyConfig;
+  newRequestId(requested: string | undefined): string;
+  chat(key: KeyConfig, req: ChatRequest, opts: CallOptions): Promise<Answer<ChatResponse>>;
+  /** Starts a stream; the first item is awaited before returning so errors before the first byte surface as a rejection. */
+  chatStream(key: KeyConfig, req: ChatRequest, opts: CallOptions): AsyncGenerator<StreamItem>;
+  embed(key: KeyConfig, req: EmbedRequest, opts: CallOptions): Promise<Answer<EmbedResponse>>;
+  models(key: KeyConfig): { id: string; kind: string }[];
+  model(key: KeyConfig, id: string): { id: string; kind: string };
+}
+
+export interface GatewayDeps {
+  client: PipelineClient;
+  keys: KeyStore;
+  catalog: Catalog;
+  instance: string;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  onTimings: (timings: readonly StageTiming[]) => void;
+}
+
+function promptChars(req: ChatRequest): number {
+  return req.messages.reduce((n, m) => n + m.content.reduce((k, p) => k + (p.part.case === "text" ? p.part.value.length : 0), 0), 0);
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  function checkModel(key: KeyConfig, model: string): void {
+    if (!deps.catalog.has(model)) throw new GatewayError("not_found", `the model \`${model}\` does not exist`, { field: "model" });
+    deps.keys.authorizeModel(key, model);
+  }
+
+  function envelope(key: KeyConfig, kind: RequestKind, model: string, request: Uint8Array, stream: boolean, opts: CallOptions, promptChars: number): Envelope {
+    const started = process.hrtime.bigint();
+    const timeout = Math.min(opts.timeoutMs ?? deps.defaultTimeoutMs, deps.maxTimeoutMs);
+    const now = Date.now();
+    const env = newEnvelope({
+      requestId: opts.requestId ?? randomUUID(),
+      tenantId: key.tenant,
+      keyId: key.id,
+      deadlineUnixMs: BigInt(now + timeout),
+      itinerary: [...ITINERARY],
+      trace: opts.traceparent ? create(TraceContextSchema, { traceparent: opts.traceparent }) : undefined,
+      kind,
+      model,
+      stream,
+      request,
+      estimatedPromptTokens: Math.ceil(promptChars / 4),
+      receivedUnixMs: BigInt(now),
+    });
+    recordTiming(env, "ingress", deps.instance, started);
+    return env;
+  }
+
+  function failOnError<T>(reply: Awaited<ReturnType<PipelineClient["unary"]>>, pick: (r: typeof reply) => T | undefined): T {
+    deps.onTimings(reply.timings);
+    if (reply.result.case === "error") throw GatewayError.fromInfo(reply.result.value);
+    const value = pick(reply);
+    if (value === undefined) throw new GatewayError("internal", "the pipeline answered with the wrong kind of result");
+    return value;
+  }
+
+  return {
+    authenticate: (presented) => deps.keys.authenticate(presented),
+
+    newRequestId(requested) {
+      if (requested === undefined || requested === "") return randomUUID();
+      if (!REQUEST_ID.test(requested)) {
+        throw new GatewayError("invalid_argument", "x-request-id must be 1-128 letters, digits, - or _", { field: "x-request-id" });
+      }
+      return requested;
+    },
+
+    async chat(key, req, opts) {
+      checkModel(key, req.model);
+      const chars = promptChars(req);
+      const env = envelope(key, RequestKind.CHAT, req.model, toBinary(ChatRequestSchema, req), false, opts, chars);
+      const reply = await deps.client.unary(env, opts.signal);
+      const value = failOnError(reply, (r) => (r.result.case === "chat" ? r.result.value : undefined));
+      return { value, requestId: env.requestId, timings: reply.timings };
+    },
+
+    async *chatStream(key, req, opts) {
+      checkModel(key, req.model);
+      const chars = promptChars(req);
+      const env = envelope(key, RequestKind.CHAT, req.model, toBinary(ChatRequestSchema, req), true, opts, chars);
+      for await (const event of deps.client.stream(env, opts.signal)) {
+        if (event.type === "reply") {
+          failOnError(event.reply, () => undefined);
+          throw new GatewayError("internal", "the pipeline answered a stream with a unary reply");
+        }
+        const kind = event.frame.kind;
+        switch (kind.case) {
+          case "chunk":
+            yield { type: "chunk", chunk: kind.value, timings: event.frame.timings };
+            break;
+          case "done":
+            deps.onTimings(kind.value.timings);
+            yield { type: "done", done: kind.value };
+            return;
+          case "error":
+            throw GatewayError.fromInfo(kind.value);
+          default:
+            throw new GatewayError("internal", "empty stream frame");
+        }
+      }
+      throw new GatewayError("upstream_error", "the stream ended without a terminal frame");
+    },
+
+    async embed(key, req, opts) {
+      checkModel(key, req.model);
+      const chars = req.input.reduce((n, s) => n + s.length, 0);
+      const env = envelope(key, RequestKind.EMBED, req.model, toBinary(EmbedRequestSchema, req), false, opts, chars);
+      const reply = await deps.client.unary(env, opts.signal);
+      const value = failOnError(reply, (r) => (r.result.case === "embed" ? r.result.value : undefined));
+      return { value, requestId: env.requestId, timings: reply.timings };
+    },
+
+    models(key) {
+      return [...deps.catalog.values()]
+        .filter((m) => key.models.includes("*") || key.models.includes(m.alias))
+        .map((m) => ({ id: m.alias, kind: m.kind }));
+    },
+
+    model(key, id) {
+      checkModel(key, id);
+      const entry = deps.catalog.get(id)!;
+      return { id: entry.alias, kind: entry.kind };
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// The gRPC door: switchyard.v1.Gateway (Chat, ChatStream, Embed, ListModels), standard health,
+// and reflection. Deadlines come from the client's grpc-timeout; errors map to status codes with
+// `retry-after-ms` in the trailers when there is one.
+import { create } from "@bufbuild/protobuf";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { GatewayError, grpcServiceDefinition, type KeyConfig, type Logger } from "@switchyard/common";
+import {
+  ChatChunkSchema,
+  Gateway as GatewayService,
+  ListModelsResponseSchema,
+  file_switchyard_v1_gateway,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbedRequest,
+  type EmbedResponse,
+  type ListModelsRequest,
+  type ListModelsResponse,
+} from "@switchyard/proto";
+import { HealthImplementation } from "grpc-health-check";
+import type { CallOptions, Gateway } from "./gateway.js";
+import { addReflection } from "./grpc-reflection.js";
+import { keyFromHeaders } from "./keys.js";
+import { timingHeader } from "./timing.js";
+
+export interface GrpcDoor {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function toServiceError(err: unknown): { code: status; details: string; metadata: Metadata } {
+  const gerr = GatewayError.from(err);
+  const metadata = new Metadata();
+  metadata.set("switchyard-error-code", gerr.code);
+  if (gerr.retryAfterMs > 0) metadata.set("retry-after-ms", String(gerr.retryAfterMs));
+  return { code: gerr.grpcStatus, details: gerr.message, metadata };
+}
+
+type Call = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+function first(md: Metadata, name: string): string | undefined {
+  const v = md.get(name)[0];
+  return typeof v === "string" ? v : undefined;
+}
+
+function callOptions(gateway: Gateway, call: Call): CallOptions {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? deadline - Date.now() : undefined;
+  if (ms !== undefined && ms <= 0) throw new GatewayError("deadline_exceeded", "the deadline passed before the call started");
+  const aborter = new AbortController();
+  call.on("cancelled", () => aborter.abort());
+  return {
+    requestId: gateway.newRequestId(first(call.metadata, "x-request-id")),
+    timeoutMs: ms === undefined ? undefined : Math.max(1, Math.floor(ms)),
+    traceparent: first(call.metadata, "traceparent"),
+    signal: aborter.signal,
+  };
+}
+
+function authenticate(gateway: Gateway, call: Call): KeyConfig {
+  return gateway.authenticate(keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")));
+}
+
+function answerHeaders(requestId: string, timings: Parameters<typeof timingHeader>[0]): Metadata {
+  const md = new Metadata();
+  md.set("x-request-id", requestId);
+  md.set("x-switchyard-timing", timingHeader(timings));
+  return md;
+}
+
+export async function startGrpcDoor(opts: { gateway: Gateway; log: Logger; host: string; port: number }): Promise<GrpcDoor> {
+  const { gateway } = opts;
+  const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
+
+  const unary =
+    <Req, Res>(fn: (key: KeyConfig, req: Req, call: CallOptions) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      (async () => {
+        const key = authenticate(gateway, call);
+        const answer = await fn(key, call.request, callOptions(gateway, call));
+        call.sendMetadata(answerHeaders(answer.requestId, answer.timings));
+        callback(null, answer.value);
+      })().catch((err: unknown) => callback(toServiceError(err)));
+    };
+
+  const impl: UntypedServiceImplementation = {
+    chat: unary<ChatRequest, ChatResponse>((key, req, c) => gateway.chat(key, req, c)),
+    embed: unary<EmbedRequest, EmbedResponse>((key, req, c) => gateway.embed(key, req, c)),
+    listModels: (call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: sendUnaryData<ListModelsResponse>) => {
+      try {
+        const key = authenticate(gateway, call);
+        callback(null, create(ListModelsResponseSchema, { models: gateway.models(key).map((m) => ({ id: m.id, kind: m.kind, ownedBy: "switchyard" })) }));
+      } catch (err) {
+        callback(toServiceError(err));
+      }
+    },
+    chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
+      (async () => {
+        const key = authenticate(gateway, call);
+        const c = callOptions(gateway, call);
+        let sentHeaders = false;
+        for await (const item of gateway.chatStream(key, call.request, c)) {
+          if (!sentHeaders) {
+            call.sendMetadata(answerHeaders(c.requestId ?? "", item.type === "chunk" ? item.timings : []));
+            sentHeaders = true;
+          }
+          if (item.type === "chunk") call.write(item.chunk);
+          else if (call.request.includeUsage) call.write(create(ChatChunkSchema, { usage: item.done.usage, provider: item.done.provider, deployment: item.done.deployment }));
+        }
+        call.end();
+      })().catch((err: unknown) => {
+        if (!call.cancelled) call.emit("error", toServiceError(err));
+      });
+    },
+  };
+  server.addService(grpcServiceDefinition(GatewayService), impl);
+
+  const health = new HealthImplementation({ "": "SERVING", "switchyard.v1.Gateway": "SERVING" });
+  health.addToServer(server);
+  addReflection(server, [file_switchyard_v1_gateway]);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(/address already in use|EADDRINUSE/i.test(err.message) ? new Error(`gRPC port ${opts.port} is already in use; set SWITCHYARD_GRPC_PORT`) : err);
+      else resolve(bound);
+    }),
+  );
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        health.setStatus("", "NOT_SERVING");
+        server.tryShutdown(() => resolve());
+      }),
+  };
+}

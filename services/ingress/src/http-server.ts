@@ -1,0 +1,201 @@
+// The OpenAI-compatible HTTP door: /v1/chat/completions (JSON and SSE), /v1/embeddings,
+// /v1/models. Errors use OpenAI's error JSON with the matching status.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GatewayError, type Logger } from "@switchyard/common";
+import { Counter, type Registry } from "prom-client";
+import type { CallOptions, Gateway } from "./gateway.js";
+import { readJsonBody } from "./http-body.js";
+import { keyFromHeaders } from "./keys.js";
+import { parseChatBody, parseEmbedBody } from "./openai-request.js";
+import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
+import { timingHeader } from "./timing.js";
+
+export interface HttpDoorOptions {
+  gateway: Gateway;
+  log: Logger;
+  registry: Registry;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+}
+
+export interface HttpDoor {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function parseTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) {
+    throw new GatewayError("invalid_argument", "x-request-timeout must be a positive whole number of milliseconds", {
+      field: "x-request-timeout",
+    });
+  }
+  return ms;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: GatewayError, requestId: string | undefined): void {
+  const headers: Record<string, string> = {};
+  if (requestId !== undefined) headers["x-request-id"] = requestId;
+  if (err.retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(err.retryAfterMs / 1000));
+  if (err.retryAfterMs > 0) headers["retry-after-ms"] = String(err.retryAfterMs);
+  if (res.headersSent) return;
+  sendJson(res, err.httpStatus, err.toOpenAI(), headers);
+}
+
+export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
+  const { gateway, log } = opts;
+  const requests = new Counter({
+    name: "switchyard_http_requests_total",
+    help: "HTTP requests by route and status",
+    labelNames: ["route", "status"],
+    registers: [opts.registry],
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, ctx: { requestId?: string }): Promise<string> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname.replace(/\/+$/, "");
+    const method = req.method ?? "GET";
+    const known = ["/v1/chat/completions", "/v1/embeddings", "/v1/models"];
+    if (!known.includes(path) && !path.startsWith("/v1/models/")) {
+      throw new GatewayError("not_found", `no route for ${method} ${url.pathname}`);
+    }
+    const wantPost = path === "/v1/chat/completions" || path === "/v1/embeddings";
+    if (method !== (wantPost ? "POST" : "GET")) {
+      throw new GatewayError("invalid_argument", `${url.pathname} takes ${wantPost ? "POST" : "GET"}, not ${method}`);
+    }
+    const key = gateway.authenticate(keyFromHeaders(header(req, "authorization"), header(req, "x-api-key")));
+    const requestId = gateway.newRequestId(header(req, "x-request-id"));
+    ctx.requestId = requestId;
+    const aborter = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    const call: CallOptions = {
+      requestId,
+      timeoutMs: parseTimeout(header(req, "x-request-timeout")),
+      traceparent: header(req, "traceparent"),
+      signal: aborter.signal,
+    };
+
+    if (path === "/v1/models") {
+      const data = gateway.models(key).map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "switchyard" }));
+      sendJson(res, 200, { object: "list", data }, { "x-request-id": requestId });
+      return "models";
+    }
+    if (path.startsWith("/v1/models/")) {
+      const m = gateway.model(key, decodeURIComponent(path.slice("/v1/models/".length)));
+      sendJson(res, 200, { id: m.id, object: "model", created: 0, owned_by: "switchyard" }, { "x-request-id": requestId });
+      return "model";
+    }
+    const body = await readJsonBody(req, opts.maxBodyBytes);
+    if (path === "/v1/embeddings") {
+      const embed = parseEmbedBody(body);
+      const answer = await gateway.embed(key, embed, call);
+      sendJson(res, 200, embedResponseJson(answer.value, embed.model, embed.encodingFormat), {
+        "x-request-id": requestId,
+        "x-switchyard-timing": timingHeader(answer.timings),
+      });
+      return "embeddings";
+    }
+    const { request, stream } = parseChatBody(body);
+    if (!stream) {
+      const answer = await gateway.chat(key, request, call);
+      sendJson(res, 200, chatResponseJson(answer.value, request.model), {
+        "x-request-id": requestId,
+        "x-switchyard-timing": timingHeader(answer.timings),
+      });
+      return "chat";
+    }
+    await streamChat(res, gateway.chatStream(key, request, call), request.model, request.includeUsage, requestId);
+    return "chat_stream";
+  }
+
+  async function streamChat(
+    res: ServerResponse,
+    items: ReturnType<Gateway["chatStream"]>,
+    alias: string,
+    includeUsage: boolean,
+    requestId: string,
+  ): Promise<void> {
+    // Nothing is written until the first item: failures before it become plain HTTP errors
+    // (and the provider stage has already fallen back where it could).
+    const first = await items.next();
+    const write = (data: unknown): boolean => res.write(`data: ${JSON.stringify(data)}\n\n`);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-request-id": requestId,
+      ...(first.value?.type === "chunk" ? { "x-switchyard-timing": timingHeader(first.value.timings) } : {}),
+    });
+    res.flushHeaders();
+    try {
+      for (let it = first; !it.done; it = await items.next()) {
+        const item = it.value;
+        if (item.type === "chunk") {
+          write(chatChunkJson(item.chunk, alias));
+        } else {
+          if (includeUsage) {
+            write({ id: "", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: alias, choices: [], usage: usageJson(item.done.usage) });
+          }
+          res.end("data: [DONE]\n\n");
+          return;
+        }
+      }
+      throw new GatewayError("upstream_error", "the stream ended without completing");
+    } catch (err) {
+      // After the first byte the only honest signal is an explicit error event, never [DONE].
+      const gerr = GatewayError.from(err);
+      if (!res.destroyed) {
+        write(gerr.toOpenAI());
+        res.end();
+      }
+      if (gerr.code !== "cancelled") log.warn({ requestId, code: gerr.code }, "stream ended with an error");
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const ctx: { requestId?: string } = {};
+    route(req, res, ctx).then(
+      (name) => requests.inc({ route: name, status: String(res.statusCode) }),
+      (err: unknown) => {
+        const gerr = GatewayError.from(err);
+        if (gerr.code === "internal") log.error({ err, requestId: ctx.requestId }, "request failed");
+        sendError(res, gerr, ctx.requestId);
+        requests.inc({ route: "error", status: String(gerr.httpStatus) });
+        // Stop reading an oversized body: answer, then close the connection.
+        if (gerr.code === "payload_too_large") res.once("finish", () => req.destroy());
+      },
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new Error(`HTTP port ${opts.port} is already in use; set SWITCHYARD_HTTP_PORT`) : err),
+    );
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

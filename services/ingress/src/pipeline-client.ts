@@ -1,0 +1,157 @@
+// Ingress's side of the pipeline: publishes an envelope to its first stage and waits for the
+// answer on this replica's inbox: one Reply for unary calls, numbered StreamFrames for streams.
+// Ingress never waits past the deadline, and tells the pipeline when the client goes away.
+import { create, toBinary } from "@bufbuild/protobuf";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { GatewayError, decodeFrame, decodeReply, encodeEnvelope, popNextStage, timeLeftMs, type Subjects } from "@switchyard/common";
+import { CancelSchema, type Envelope, type Reply, type StreamFrame } from "@switchyard/proto";
+
+export type StreamEvent = { type: "frame"; frame: StreamFrame } | { type: "reply"; reply: Reply };
+
+interface Pending {
+  onReply(reply: Reply): void;
+  onFrame(frame: StreamFrame): void;
+}
+
+export interface PipelineClient {
+  unary(env: Envelope, signal: AbortSignal): Promise<Reply>;
+  /** Frames in sequence order, ending with a terminal frame or an early error Reply. */
+  stream(env: Envelope, signal: AbortSignal): AsyncGenerator<StreamEvent>;
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+export function createPipelineClient(deps: { nc: NatsConnection; subjects: Subjects; instanceId: string; maxInFlight: number }): PipelineClient {
+  const { nc, subjects } = deps;
+  const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
+  const pending = new Map<string, Pending>();
+
+  const replies: Subscription = nc.subscribe(`${inbox}.r.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const reply = decodeReply(msg.data);
+      pending.get(reply.requestId)?.onReply(reply);
+    },
+  });
+  const frames: Subscription = nc.subscribe(`${inbox}.f.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const frame = decodeFrame(msg.data);
+      pending.get(frame.requestId)?.onFrame(frame);
+    },
+  });
+
+  function admit(env: Envelope): void {
+    if (pending.size >= deps.maxInFlight) throw new GatewayError("unavailable", "ingress is overloaded; retry", { stage: "ingress" });
+    if (pending.has(env.requestId)) {
+      throw new GatewayError("invalid_argument", `request id ${env.requestId} is already in flight`, { field: "x-request-id" });
+    }
+    env.replySubject = `${inbox}.r.${env.requestId}`;
+    if (env.stream) env.streamSubject = `${inbox}.f.${env.requestId}`;
+    env.cancelSubject = subjects.cancel(env.requestId);
+  }
+
+  function send(env: Envelope): void {
+    const first = popNextStage(env);
+    if (first === undefined) throw new GatewayError("internal", "empty routing slip");
+    nc.publish(subjects.stage(first), encodeEnvelope(env));
+  }
+
+  function cancel(env: Envelope, reason: string): void {
+    if (nc.isClosed()) return;
+    nc.publish(env.cancelSubject, toBinary(CancelSchema, create(CancelSchema, { requestId: env.requestId, reason })));
+  }
+
+  /** Resolves when the deadline passes or the client goes away; rejects with the matching error. */
+  function watch(env: Envelope, signal: AbortSignal, onEnd: (err: GatewayError) => void): () => void {
+    const timer = setTimeout(() => {
+      cancel(env, "deadline");
+      onEnd(new GatewayError("deadline_exceeded", "the request deadline passed before an answer came", { stage: "ingress" }));
+    }, Math.max(timeLeftMs(env), 0));
+    const onAbort = (): void => {
+      cancel(env, "client went away");
+      onEnd(new GatewayError("cancelled", "the client cancelled the request"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    return () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+  }
+
+  return {
+    inFlight: () => pending.size,
+
+    unary(env, signal) {
+      admit(env);
+      return new Promise<Reply>((resolve, reject) => {
+        const finish = (fn: () => void): void => {
+          pending.delete(env.requestId);
+          unwatch();
+          fn();
+        };
+        const unwatch = watch(env, signal, (err) => finish(() => reject(err)));
+        pending.set(env.requestId, {
+          onReply: (reply) => finish(() => resolve(reply)),
+          onFrame: () => undefined,
+        });
+        send(env);
+      });
+    },
+
+    async *stream(env, signal) {
+      admit(env);
+      // A small queue bridges NATS callbacks to the async generator; out-of-order frames wait
+      // in `early` until the gap before them is filled.
+      const queue: StreamEvent[] = [];
+      const early = new Map<bigint, StreamFrame>();
+      let nextSeq = 0n;
+      let failure: GatewayError | undefined;
+      let wake: (() => void) | undefined;
+      const notify = (): void => {
+        wake?.();
+        wake = undefined;
+      };
+      const unwatch = watch(env, signal, (err) => {
+        failure = err;
+        notify();
+      });
+      pending.set(env.requestId, {
+        onReply: (reply) => {
+          queue.push({ type: "reply", reply });
+          notify();
+        },
+        onFrame: (frame) => {
+          early.set(frame.seq, frame);
+          for (let f = early.get(nextSeq); f !== undefined; f = early.get(nextSeq)) {
+            early.delete(nextSeq);
+            nextSeq++;
+            queue.push({ type: "frame", frame: f });
+          }
+          notify();
+        },
+      });
+      try {
+        send(env);
+        for (;;) {
+          const event = queue.shift();
+          if (event !== undefined) {
+            yield event;
+            if (event.type === "reply" || event.frame.kind.case !== "chunk") return;
+            continue;
+          }
+          if (failure !== undefined) throw failure;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        pending.delete(env.requestId);
+        unwatch();
+      }
+    },
+
+    async close() {
+      await replies.drain();
+      await frames.drain();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// Per-stage processing time, as each stage recorded it in the envelope: reported to the client
+// in `x-switchyard-timing` (Server-Timing syntax, milliseconds) and as a histogram.
+import type { StageTiming } from "@switchyard/proto";
+import { Histogram, type Registry } from "prom-client";
+
+export function timingHeader(timings: readonly StageTiming[]): string {
+  return timings.map((t) => `${t.stage};dur=${(t.processingUs / 1000).toFixed(3)}`).join(", ");
+}
+
+export function createStageHistogram(registry: Registry): (timings: readonly StageTiming[]) => void {
+  const h = new Histogram({
+    name: "switchyard_request_stage_seconds",
+    help: "Processing time of each stage for finished requests, as reported in the envelope",
+    labelNames: ["stage"],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 30],
+    registers: [registry],
+  });
+  return (timings) => {
+    for (const t of timings) h.observe({ stage: t.stage }, t.processingUs / 1e6);
+  };
+}

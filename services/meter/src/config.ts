@@ -1,0 +1,11 @@
+import { env, loadEnv, loadStageConfig, stageSettings } from "@switchyard/common";
+import { z } from "zod";
+
+const spec = {
+  ...stageSettings(9103),
+  redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
+  redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
+};
+
+export const loadConfig = (source: NodeJS.ProcessEnv) => loadStageConfig((s) => loadEnv(spec, s), source);
+export type MeterSettings = ReturnType<typeof loadConfig>["settings"];

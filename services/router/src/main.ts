@@ -1,0 +1,9 @@
+import { buildCatalog, exitOnFatal, runStage } from "@switchyard/common";
+import { loadConfig } from "./config.js";
+import { createRouterStage } from "./stage.js";
+
+runStage({
+  name: "router",
+  loadConfig,
+  wire: ({ gateway }) => Promise.resolve({ handler: createRouterStage({ catalog: buildCatalog(gateway) }) }),
+}).catch(exitOnFatal("router"));
