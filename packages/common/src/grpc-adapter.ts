@@ -1,6 +1,6 @@
 // protobuf-es service descriptors → @grpc/grpc-js service definitions, so the gRPC server and
 // clients use the same generated code as the pipeline, with binary (de)serialisation.
-import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { makeGenericClientConstructor, type MethodDefinition, type ServiceDefinition } from "@grpc/grpc-js";
 
 function methodDefinition<I extends DescMessage, O extends DescMessage>(
@@ -15,23 +15,21 @@ function methodDefinition<I extends DescMessage, O extends DescMessage>(
     originalName: name,
     requestStream: kind === "client_streaming" || kind === "bidi_streaming",
     responseStream: kind === "server_streaming" || kind === "bidi_streaming",
-    requestSerialize: (msg) => Buffer.from(toBinary(input, msg)),
+    // Clients may pass either a message or its init shape (a plain object).
+    requestSerialize: (msg) => Buffer.from(toBinary(input, isMessage(msg, input) ? msg : create(input, msg))),
     requestDeserialize: (buf) => fromBinary(input, buf),
-    responseSerialize: (msg) => Buffer.from(toBinary(output, msg)),
+    responseSerialize: (msg) => Buffer.from(toBinary(output, isMessage(msg, output) ? msg : create(output, msg))),
     responseDeserialize: (buf) => fromBinary(output, buf),
   };
 }
 
 /** The grpc-js definition of a protobuf-es service, keyed by the rpc's local (camelCase) name. */
 export function grpcServiceDefinition(service: DescService): ServiceDefinition {
-  const def: Record<string, MethodDefinition<unknown, unknown>> = {};
+  const def: Record<string, MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
   for (const m of service.methods) {
-    def[m.localName] = methodDefinition(service, m.name, m.input, m.output, m.methodKind) as MethodDefinition<
-      unknown,
-      unknown
-    >;
+    def[m.localName] = methodDefinition(service, m.name, m.input, m.output, m.methodKind);
   }
-  return def as ServiceDefinition;
+  return def;
 }
 
 /** A grpc-js client class for the service (methods keyed by local name). */

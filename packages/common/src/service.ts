@@ -2,7 +2,7 @@
 // drain on SIGTERM. main.ts files call runService with what is particular to them.
 import { hostname } from "node:os";
 import { z } from "zod";
-import { ConfigError, env, loadEnv, settings, type EnvValues } from "./config.js";
+import { ConfigError, env, settings, type EnvValues } from "./config.js";
 import { createLogger, type Logger } from "./logging.js";
 import { connectNats, type ManagedNats } from "./nats.js";
 import { startSideServer, type ReadinessCheck, type SideServer } from "./side-server.js";

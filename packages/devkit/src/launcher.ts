@@ -29,7 +29,8 @@ export interface LaunchOptions {
 
 export interface Cluster {
   readonly processes: ServiceProcess[];
-  start(name: ServiceName, extraEnv?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
+  /** `readyUrl` overrides the readiness probe (default: the process's /readyz side port). */
+  start(name: ServiceName, extraEnv?: NodeJS.ProcessEnv, readyUrl?: string): Promise<ServiceProcess>;
   waitReady(proc: ServiceProcess, timeoutMs?: number): Promise<void>;
   /** SIGTERM (drain) or SIGKILL one process and wait for it to exit. */
   stopProcess(proc: ServiceProcess, signal?: NodeJS.Signals): Promise<void>;
@@ -43,7 +44,7 @@ export function createCluster(opts: LaunchOptions): Cluster {
 
   const cluster: Cluster = {
     processes,
-    start(name, extraEnv = {}) {
+    start(name, extraEnv = {}, readyUrl) {
       const replica = processes.filter((p) => p.name === name).length;
       const metricsPort = nextPort++;
       const logFile = join(opts.logDir, `${name}-${replica}.log`);
@@ -65,7 +66,8 @@ export function createCluster(opts: LaunchOptions): Cluster {
         exited,
         ready: async () => {
           try {
-            const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+            const url = readyUrl ?? `http://127.0.0.1:${metricsPort}/readyz`;
+            const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
             await res.body?.cancel();
             return res.status === 200;
           } catch {

@@ -6,7 +6,7 @@ import {
   Metadata,
   Server,
   ServerCredentials,
-  status,
+  type status,
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { GatewayError, type Logger } from "@switchyard/common";
 import { Counter, type Registry } from "prom-client";
-import type { CallOptions, Gateway } from "./gateway.js";
+import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
 import { readJsonBody } from "./http-body.js";
 import { keyFromHeaders } from "./keys.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
@@ -133,14 +133,14 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   ): Promise<void> {
     // Nothing is written until the first item: failures before it become plain HTTP errors
     // (and the provider stage has already fallen back where it could).
-    const first = await items.next();
+    const first: IteratorResult<StreamItem> = await items.next();
     const write = (data: unknown): boolean => res.write(`data: ${JSON.stringify(data)}\n\n`);
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
       "x-request-id": requestId,
-      ...(first.value?.type === "chunk" ? { "x-switchyard-timing": timingHeader(first.value.timings) } : {}),
+      ...(!first.done && first.value.type === "chunk" ? { "x-switchyard-timing": timingHeader(first.value.timings) } : {}),
     });
     res.flushHeaders();
     try {

@@ -117,14 +117,30 @@ const embedBody = z.object({
   user: z.string().optional(),
 });
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The most specific problem: inside a union (string or parts, one role or another), the branch
+ * that got furthest into the value explains the mistake better than "invalid input".
+ */
+function deepest(issue: Issue, base: PropertyKey[] = []): { path: PropertyKey[]; message: string } {
+  const path = [...base, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const candidates = issue.errors.flatMap((branch) => branch.slice(0, 1).map((sub) => deepest(sub, path)));
+    candidates.sort((a, b) => b.path.length - a.path.length);
+    if (candidates[0] !== undefined && candidates[0].path.length > path.length) return candidates[0];
+  }
+  return { path, message: issue.message };
+}
+
 /** Formats the first zod issue as a GatewayError naming the field. */
 function invalid(error: z.ZodError): GatewayError {
-  const issue = error.issues[0];
-  const field = (issue?.path ?? []).reduce<string>(
+  const first = error.issues[0];
+  const { path, message } = first === undefined ? { path: [], message: "invalid request body" } : deepest(first);
+  const field = path.reduce<string>(
     (out, p) => (typeof p === "number" ? `${out}[${p}]` : out === "" ? String(p) : `${out}.${String(p)}`),
     "",
   );
-  const message = issue?.message ?? "invalid request body";
   return new GatewayError("invalid_argument", field === "" ? message : `${field}: ${message}`, { field });
 }
 

@@ -14,7 +14,7 @@ runService({
       try {
         connection ??= await Connection.connect({ address: config.temporalAddress, connectTimeout: 2_000 });
         const res = await connection.healthService.check({});
-        serving = res.status === 1; // SERVING
+        serving = Number(res.status) === 1; // grpc.health.v1 SERVING
       } catch (err) {
         if (serving) log.warn({ err: (err as Error).message }, "temporal unreachable");
         serving = false;

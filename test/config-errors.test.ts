@@ -1,0 +1,54 @@
+// Bad configuration stops a service at start with a message naming the bad key.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { LOCAL_SECRETS, localGatewayConfig, writeGatewayConfig } from "@switchyard/devkit";
+import { tempDir } from "./harness/env.js";
+import { runServiceToExit } from "./harness/run-service.js";
+
+const dir = tempDir("config");
+const good = join(dir, "good.yaml");
+writeGatewayConfig(good, localGatewayConfig({ mockUrl: "http://127.0.0.1:1", keys: { dev: { key: "k" } } }));
+
+describe("configuration errors at start", () => {
+  it("names an environment variable with the wrong type", async () => {
+    const r = await runServiceToExit("router", { SWITCHYARD_CONFIG: good, SWITCHYARD_METRICS_PORT: "eighty" });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /SWITCHYARD_METRICS_PORT: .*"eighty"/);
+  });
+
+  it("names an unknown key in the gateway file with its path", async () => {
+    const cfg = localGatewayConfig({ mockUrl: "http://127.0.0.1:1", keys: { dev: { key: "k" } } });
+    const providers = cfg.providers as Record<string, Record<string, unknown>>;
+    providers["mock-openai"]!.bse_url = "http://typo";
+    const path = join(dir, "unknown-key.yaml");
+    writeGatewayConfig(path, cfg);
+    const r = await runServiceToExit("guard", { SWITCHYARD_CONFIG: path });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /providers\.mock-openai\.bse_url: unknown key/);
+  });
+
+  it("names a value of the wrong type in the gateway file", async () => {
+    const path = join(dir, "wrong-type.yaml");
+    writeFileSync(path, "keys:\n  - id: a\n    tenant: t\n    hash: sha256:00\n    rpm: lots\n");
+    const r = await runServiceToExit("meter", { SWITCHYARD_CONFIG: path });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /keys\[0\]\.hash/);
+    assert.match(r.stderr, /keys\[0\]\.rpm/);
+  });
+
+  it("names a missing secret: the config key and the environment variable", async () => {
+    const env: NodeJS.ProcessEnv = { SWITCHYARD_CONFIG: good, ...LOCAL_SECRETS };
+    delete env.MOCK_ANTHROPIC_API_KEY;
+    const r = await runServiceToExit("provider", env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /providers\.mock-anthropic\.api_key_env: environment variable MOCK_ANTHROPIC_API_KEY is not set/);
+  });
+
+  it("names a missing config file", async () => {
+    const r = await runServiceToExit("router", { SWITCHYARD_CONFIG: join(dir, "nope.yaml") });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nope\.yaml: cannot read the config file/);
+  });
+});

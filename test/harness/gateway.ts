@@ -1,0 +1,135 @@
+// Starts the whole interactive path for a test file: ingress, guard, router, meter and
+// provider as separate processes (replicas on request) on the shared test stack, with a MOCK
+// provider in-process so tests can read what it received. Unique subject and Redis prefixes
+// keep test files apart.
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { ensureStreams } from "@switchyard/common";
+import {
+  LOCAL_SECRETS,
+  createCluster,
+  freePort,
+  localGatewayConfig,
+  writeGatewayConfig,
+  type Cluster,
+  type ServiceName,
+  type ServiceProcess,
+} from "@switchyard/devkit";
+import { startMockProvider } from "@switchyard/mock-provider";
+import { repoRoot, tempDir, testStack, uniquePrefix } from "./env.js";
+
+export type MockHandle = Awaited<ReturnType<typeof startMockProvider>>;
+
+export const KEYS = {
+  dev: "sy-test-dev-key",
+  limited: "sy-test-limited-key",
+  restricted: "sy-test-restricted-key",
+} as const;
+
+export interface GatewayUnderTest {
+  httpUrl: string;
+  grpcAddress: string;
+  prefix: string;
+  mock: MockHandle;
+  cluster: Cluster;
+  /** A NATS connection of the test's own, for reading JetStream. */
+  nc: NatsConnection;
+  procs(name: ServiceName): ServiceProcess[];
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  replicas?: Partial<Record<ServiceName, number>>;
+  env?: NodeJS.ProcessEnv;
+  limitedRpm?: number;
+}
+
+const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUnderTest> {
+  const stack = testStack();
+  const prefix = uniquePrefix();
+  const dir = tempDir("gw");
+  const mock = await startMockProvider({ port: 0 });
+  const m = mock.url;
+  const openaiVia = (controls: string, extra: Record<string, unknown> = {}) => ({
+    type: "openai",
+    base_url: `${m}/_mock/${controls}/openai/v1`,
+    api_key_env: "MOCK_OPENAI_API_KEY",
+    ...extra,
+  });
+  const fallback = (alias: string, first: string) => ({
+    alias,
+    deployments: [
+      { id: `${alias}-first`, provider: first, model: "mock-gpt" },
+      { id: `${alias}-second`, provider: "mock-openai", model: "mock-gpt" },
+    ],
+  });
+  const config = join(dir, "switchyard.yaml");
+  writeGatewayConfig(
+    config,
+    localGatewayConfig({
+      mockUrl: m,
+      keys: {
+        dev: { key: KEYS.dev },
+        limited: { key: KEYS.limited, rpm: opts.limitedRpm ?? 2 },
+        restricted: { key: KEYS.restricted, models: ["mock-gpt"] },
+      },
+      extraProviders: {
+        "mock-openai-500": openaiVia("error=500"),
+        "mock-openai-429": openaiVia("error=429,retry_after=1"),
+        "mock-openai-hang": openaiVia("hang=1", { timeout_ms: 500 }),
+      },
+      extraModels: [fallback("fallback-500", "mock-openai-500"), fallback("fallback-429", "mock-openai-429"), fallback("fallback-timeout", "mock-openai-hang")],
+    }),
+  );
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const cluster = createCluster({
+    root: repoRoot(),
+    logDir: join(dir, "logs"),
+    metricsPortBase: await freePort(),
+    env: {
+      ...LOCAL_SECRETS,
+      SWITCHYARD_NATS_URL: stack.natsUrl,
+      SWITCHYARD_REDIS_URL: stack.redisUrl,
+      SWITCHYARD_REDIS_PREFIX: prefix,
+      SWITCHYARD_SUBJECT_PREFIX: prefix,
+      SWITCHYARD_CONFIG: config,
+      SWITCHYARD_HTTP_PORT: String(httpPort),
+      SWITCHYARD_GRPC_PORT: String(grpcPort),
+      SWITCHYARD_LOG_LEVEL: "warn",
+      ...opts.env,
+    },
+  });
+  const nc = await connect({ servers: stack.natsUrl });
+  // Streams exist before any stage publishes, so no event of the first request is lost.
+  await ensureStreams(nc, prefix);
+  const procs: ServiceProcess[] = [];
+  for (const name of STAGES) {
+    const n = opts.replicas?.[name] ?? 1;
+    for (let i = 0; i < n; i++) procs.push(await cluster.start(name));
+  }
+  try {
+    await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));
+  } catch (err) {
+    await cluster.stop();
+    await mock.close();
+    await nc.close();
+    throw err;
+  }
+  return {
+    httpUrl: `http://127.0.0.1:${httpPort}/v1`,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    prefix,
+    mock,
+    cluster,
+    nc,
+    procs: (name) => cluster.processes.filter((p) => p.name === name),
+    async stop() {
+      await cluster.stop();
+      await mock.close();
+      await nc.close();
+    },
+  };
+}

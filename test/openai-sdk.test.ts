@@ -1,0 +1,160 @@
+// The official `openai` npm SDK, pointed at the gateway, works by changing only the base URL
+// and key: chat, streaming with usage, tool calls, JSON mode, embeddings, models, typed errors.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import OpenAI from "openai";
+import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+
+const weather = {
+  type: "function" as const,
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
+
+describe("openai SDK against the gateway", () => {
+  let gw: GatewayUnderTest;
+  let client: OpenAI;
+
+  before(async () => {
+    gw = await startGateway();
+    client = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev, maxRetries: 0 });
+  });
+  after(() => gw?.stop());
+
+  it("chats", async () => {
+    const res = await client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "hello there" }] });
+    assert.equal(res.object, "chat.completion");
+    assert.equal(res.model, "mock-gpt");
+    assert.match(res.choices[0]?.message.content ?? "", /\w+/);
+    assert.equal(res.choices[0]?.finish_reason, "stop");
+    assert.ok((res.usage?.prompt_tokens ?? 0) > 0);
+    assert.ok((res.usage?.completion_tokens ?? 0) > 0);
+  });
+
+  it("reports the per-stage timing and echoes the request id", async () => {
+    const { response } = await client.chat.completions
+      .create({ model: "mock-gpt", messages: [{ role: "user", content: "timing" }] }, { headers: { "x-request-id": "req-timing-1" } })
+      .withResponse();
+    assert.equal(response.headers.get("x-request-id"), "req-timing-1");
+    const timing = response.headers.get("x-switchyard-timing") ?? "";
+    for (const stage of ["ingress", "guard", "router", "meter", "provider", "upstream"]) assert.match(timing, new RegExp(`${stage};dur=\\d`));
+  });
+
+  it("streams chat with a final usage chunk", async () => {
+    const stream = await client.chat.completions.create({
+      model: "mock-gpt",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let chunks = 0;
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      chunks++;
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.ok(chunks > 2, `got ${chunks} chunks`);
+    assert.match(text, /\w+/);
+    assert.equal(finish, "stop");
+    assert.ok((usage?.completion_tokens ?? 0) > 0, "usage chunk with completion tokens");
+  });
+
+  it("returns tool calls, not streamed", async () => {
+    const res = await client.chat.completions.create({
+      model: "mock-gpt",
+      messages: [{ role: "user", content: "weather in Paris and Rome [mock:tools=2]" }],
+      tools: [weather],
+      tool_choice: "required",
+    });
+    const calls = res.choices[0]?.message.tool_calls ?? [];
+    assert.equal(res.choices[0]?.finish_reason, "tool_calls");
+    assert.equal(calls.length, 2);
+    for (const c of calls) {
+      assert.equal(c.type, "function");
+      if (c.type !== "function") continue;
+      assert.equal(c.function.name, "get_weather");
+      assert.equal(typeof (JSON.parse(c.function.arguments) as { city: unknown }).city, "string");
+    }
+  });
+
+  it("streams tool calls with their arguments in pieces", async () => {
+    const stream = await client.chat.completions.create({
+      model: "mock-gpt",
+      messages: [{ role: "user", content: "weather in two cities [mock:tools=2]" }],
+      tools: [weather],
+      tool_choice: "required",
+      stream: true,
+    });
+    const args = new Map<number, string>();
+    const names = new Map<number, string>();
+    let pieces = 0;
+    for await (const chunk of stream) {
+      for (const t of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (t.function?.name) names.set(t.index, t.function.name);
+        if (t.function?.arguments) {
+          pieces++;
+          args.set(t.index, (args.get(t.index) ?? "") + t.function.arguments);
+        }
+      }
+    }
+    assert.equal(names.size, 2);
+    assert.ok(pieces > 2, "arguments arrive in several pieces");
+    for (const a of args.values()) assert.equal(typeof (JSON.parse(a) as { city: unknown }).city, "string");
+  });
+
+  it("answers JSON mode with a JSON object", async () => {
+    const res = await client.chat.completions.create({
+      model: "mock-gpt",
+      messages: [{ role: "user", content: "give me json" }],
+      response_format: { type: "json_object" },
+    });
+    const parsed = JSON.parse(res.choices[0]?.message.content ?? "") as unknown;
+    assert.equal(typeof parsed, "object");
+  });
+
+  it("embeds", async () => {
+    const res = await client.embeddings.create({ model: "mock-embed", input: ["alpha", "beta"] });
+    assert.equal(res.data.length, 2);
+    assert.ok((res.data[0]?.embedding.length ?? 0) > 0);
+    assert.notDeepEqual(res.data[0]?.embedding, res.data[1]?.embedding);
+  });
+
+  it("lists and retrieves models", async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.ok(ids.includes("mock-gpt") && ids.includes("mock-embed"));
+    assert.equal((await client.models.retrieve("mock-claude")).id, "mock-claude");
+  });
+
+  it("gives typed errors: 401, 404, 400, 413, 403, 429", async () => {
+    const bad = new OpenAI({ baseURL: gw.httpUrl, apiKey: "wrong", maxRetries: 0 });
+    await assert.rejects(bad.models.list(), OpenAI.AuthenticationError);
+    await assert.rejects(client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }), OpenAI.NotFoundError);
+    await assert.rejects(
+      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "wizard" as "user", content: "x" }] }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && /messages\[0\]\.role/.test(err.message),
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x".repeat(9 * 1024 * 1024) }] }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 413,
+    );
+    const restricted = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.restricted, maxRetries: 0 });
+    await assert.rejects(restricted.chat.completions.create({ model: "mock-claude", messages: [{ role: "user", content: "x" }] }), OpenAI.PermissionDeniedError);
+    const limited = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.limited, maxRetries: 0 });
+    const ask = () => limited.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x" }] });
+    await ask();
+    await ask();
+    await assert.rejects(ask(), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.RateLimitError);
+      assert.ok(Number(err.headers?.get("retry-after")) >= 1, "Retry-After header");
+      return true;
+    });
+  });
+});
