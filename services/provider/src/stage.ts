@@ -10,6 +10,7 @@ import {
   ReplySchema,
   RequestKind,
   StageTimingSchema,
+  StreamDoneSchema,
   StreamFrameSchema,
   type ChatChunk,
   type Deployment,
@@ -177,7 +178,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       for await (const bytes of res.body as AsyncIterable<Buffer>) forward(decoder.push(bytes));
       const { usage } = decoder.finish();
       const upstreamMs = Math.round(performance.now() - t0);
-      publish({ case: "done", value: { usage, provider: d.provider, deployment: d.id, timings: timingsWith(env, started, upstreamMs * 1000) } });
+      const done = create(StreamDoneSchema, { usage, provider: d.provider, deployment: d.id, timings: timingsWith(env, started, upstreamMs * 1000) });
+      publish({ case: "done", value: done });
       return { deployment: d, usage, status: "ok", upstreamMs, ttftMs };
     } catch (err) {
       res.body.destroy();
@@ -192,7 +194,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const started = process.hrtime.bigint();
     const deployments = deps.cooldowns.order(env.route?.deployments ?? []);
     if (deployments.length === 0) throw new GatewayError("internal", "the envelope reached the provider without a route");
-    const { signal, release } = deps.cancellations.track(env.requestId, deadline);
+    const tracked = deps.cancellations.track(env.requestId, deadline);
+    const signal = tracked.signal;
     let last: GatewayError | undefined;
     try {
       for (const [attempt, d] of deployments.entries()) {
@@ -209,7 +212,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       }
       throw last ?? new GatewayError("internal", "no deployment was tried");
     } finally {
-      release();
+      tracked.release();
     }
   };
 }

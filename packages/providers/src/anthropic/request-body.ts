@@ -1,0 +1,200 @@
+// Canonical ChatRequest → Anthropic Messages API body.
+import { GatewayError } from "@switchyard/common";
+import type { ChatRequest, ContentPart, Message } from "@switchyard/proto";
+import { parseDataUrl } from "../shared/data-url.js";
+import { argumentsObject, parseClientJson, type JsonObject } from "../shared/json.js";
+import { jsonInstruction } from "../shared/json-instruction.js";
+import { JSON_TOOL_DESCRIPTION, JSON_TOOL_NAME } from "./json-mode.js";
+
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+/** reasoning_effort → extended-thinking budget (tokens). */
+const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+
+type Block = JsonObject;
+type Turn = { role: "user" | "assistant"; content: Block[] };
+
+function mediaBlock(part: ContentPart, field: string): Block {
+  switch (part.part.case) {
+    case "text":
+      return { type: "text", text: part.part.value };
+    case "imageUrl": {
+      const url = part.part.value.url;
+      const data = parseDataUrl(url);
+      if (data !== undefined)
+        return { type: "image", source: { type: "base64", media_type: data.mediaType, data: data.base64 } };
+      return { type: "image", source: { type: "url", url } };
+    }
+    case "file": {
+      const file = part.part.value;
+      const data = parseDataUrl(file.fileData);
+      if (data === undefined) {
+        throw new GatewayError(
+          "invalid_argument",
+          "the Anthropic adapter takes files as base64 data URLs (file_data), not file ids",
+          { field },
+        );
+      }
+      if (data.mediaType === "text/plain") {
+        return {
+          type: "document",
+          source: {
+            type: "text",
+            media_type: "text/plain",
+            data: Buffer.from(data.base64, "base64").toString("utf8"),
+          },
+        };
+      }
+      return { type: "document", source: { type: "base64", media_type: data.mediaType, data: data.base64 } };
+    }
+    case "inputAudio":
+      throw new GatewayError("invalid_argument", "Anthropic models do not take audio input", { field });
+    case undefined:
+      throw new GatewayError("invalid_argument", `${field} is an empty content part`, { field });
+  }
+}
+
+/** Content blocks, without the empty text blocks Anthropic rejects. */
+function blocks(parts: ContentPart[], field: string): Block[] {
+  return parts
+    .filter((p) => !(p.part.case === "text" && p.part.value === ""))
+    .map((p, i) => mediaBlock(p, `${field}.content[${i}]`));
+}
+
+function textOf(m: Message, field: string): string {
+  return m.content
+    .map((p, i) => {
+      if (p.part.case !== "text")
+        throw new GatewayError("invalid_argument", `${m.role} messages take text only`, {
+          field: `${field}.content[${i}]`,
+        });
+      return p.part.value;
+    })
+    .join("");
+}
+
+function toolResult(m: Message, field: string): Block {
+  const onlyText = m.content.every((p) => p.part.case === "text");
+  const content = onlyText ? textOf(m, field) : blocks(m.content, field);
+  return { type: "tool_result", tool_use_id: m.toolCallId, content };
+}
+
+function assistantBlocks(m: Message, field: string): Block[] {
+  const out = blocks(m.content, field);
+  m.toolCalls.forEach((c, i) => {
+    out.push({
+      type: "tool_use",
+      id: c.id,
+      name: c.functionName,
+      input: argumentsObject(c.argumentsJson, `${field}.tool_calls[${i}].function.arguments`),
+    });
+  });
+  return out;
+}
+
+/** Consecutive turns of one role merge (tool results and a following user message form one user turn). */
+function appendTurn(turns: Turn[], role: Turn["role"], content: Block[]): void {
+  const last = turns[turns.length - 1];
+  if (last !== undefined && last.role === role) last.content.push(...content);
+  else turns.push({ role, content });
+}
+
+function toolChoice(req: ChatRequest): Block | undefined {
+  const mode = req.toolChoice?.mode ?? "";
+  const noParallel = req.parallelToolCalls === false;
+  let choice: Block | undefined;
+  if (mode === "auto") choice = { type: "auto" };
+  else if (mode === "required") choice = { type: "any" };
+  else if (mode === "function") choice = { type: "tool", name: req.toolChoice?.functionName ?? "" };
+  else if (mode === "none") return { type: "none" };
+  if (noParallel) choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
+  return choice;
+}
+
+export function toAnthropicBody(req: ChatRequest, model: string, stream: boolean): JsonObject {
+  const system: Block[] = [];
+  const turns: Turn[] = [];
+  req.messages.forEach((m, i) => {
+    const field = `messages[${i}]`;
+    switch (m.role) {
+      case "system":
+      case "developer": {
+        const text = textOf(m, field);
+        if (text !== "") system.push({ type: "text", text });
+        break;
+      }
+      case "user":
+        appendTurn(turns, "user", blocks(m.content, field));
+        break;
+      case "assistant":
+        appendTurn(turns, "assistant", assistantBlocks(m, field));
+        break;
+      case "tool":
+        appendTurn(turns, "user", [toolResult(m, field)]);
+        break;
+      default:
+        throw new GatewayError("invalid_argument", `unknown role "${m.role}"`, { field: `${field}.role` });
+    }
+  });
+
+  const body: JsonObject = { model };
+  const budget = THINKING_BUDGET[req.reasoningEffort];
+  let maxTokens =
+    req.maxTokens ??
+    (budget === undefined ? ANTHROPIC_DEFAULT_MAX_TOKENS : budget + ANTHROPIC_DEFAULT_MAX_TOKENS);
+  const thinking = budget !== undefined && maxTokens > 1024;
+  if (thinking) {
+    // OpenAI's max_completion_tokens includes reasoning, so the budget fits inside max_tokens.
+    body["thinking"] = { type: "enabled", budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1)) };
+  } else {
+    if (req.temperature !== undefined) body["temperature"] = req.temperature;
+    if (req.topP !== undefined) body["top_p"] = req.topP;
+  }
+  maxTokens = Math.max(1, maxTokens);
+
+  const tools: Block[] = req.tools.map((t, i) => {
+    const fn = t.function;
+    if (fn === undefined)
+      throw new GatewayError("invalid_argument", `tools[${i}].function is required`, {
+        field: `tools[${i}].function`,
+      });
+    const tool: Block = {
+      name: fn.name,
+      input_schema:
+        fn.parametersJson === ""
+          ? { type: "object", properties: {} }
+          : parseClientJson(fn.parametersJson, `tools[${i}].function.parameters`),
+    };
+    if (fn.description !== "") tool["description"] = fn.description;
+    return tool;
+  });
+  let choice = req.tools.length > 0 ? toolChoice(req) : undefined;
+
+  const rf = req.responseFormat;
+  if (rf !== undefined && (rf.type === "json_object" || rf.type === "json_schema")) {
+    const schema =
+      rf.type === "json_schema" && rf.jsonSchema !== ""
+        ? parseClientJson(rf.jsonSchema, "response_format.json_schema.schema")
+        : undefined;
+    if (tools.length === 0 && !thinking) {
+      tools.push({
+        name: JSON_TOOL_NAME,
+        description: JSON_TOOL_DESCRIPTION,
+        input_schema: schema ?? { type: "object" },
+      });
+      choice = { type: "tool", name: JSON_TOOL_NAME };
+    } else {
+      system.push({ type: "text", text: jsonInstruction(schema) });
+    }
+  }
+
+  if (system.length > 0) body["system"] = system;
+  body["messages"] = turns;
+  body["max_tokens"] = maxTokens;
+  if (req.stop.length > 0) body["stop_sequences"] = req.stop;
+  if (tools.length > 0) body["tools"] = tools;
+  if (choice !== undefined) body["tool_choice"] = choice;
+  if (req.user !== "") body["metadata"] = { user_id: req.user };
+  if (stream) body["stream"] = true;
+  return body;
+}

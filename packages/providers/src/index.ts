@@ -1,0 +1,11 @@
+export type {
+  ChatResult,
+  EmbeddingsAdapter,
+  ProviderAdapter,
+  ProviderId,
+  StreamDecoder,
+  UpstreamRequest,
+  UpstreamTarget,
+} from "./adapter.js";
+export { providers } from "./registry.js";
+export { retryAfterMs } from "./shared/retry-after.js";
