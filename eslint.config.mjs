@@ -6,7 +6,15 @@ import importX from "eslint-plugin-import-x";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "packages/proto/src/gen/**", ".stack/**", ".venv/**", "**/*.mjs", "bench/results/**"],
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "packages/proto/src/gen/**",
+      ".stack/**",
+      ".venv/**",
+      "**/*.mjs",
+      "bench/results/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -20,14 +28,29 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": [
         "error",
         // node:test's describe/it return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after"] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: ["describe", "it", "test", "suite", "before", "after"],
+            },
+          ],
+        },
       ],
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "import-x/no-cycle": "error",
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@switchyard/*/src/*", "../../packages/*", "../../services/*"], message: "Import other workspaces by package name." }] },
+        {
+          patterns: [
+            {
+              group: ["@switchyard/*/src/*", "../../packages/*", "../../services/*"],
+              message: "Import other workspaces by package name.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -35,7 +58,17 @@ export default tseslint.config(
     // Temporal workflow code runs in a deterministic sandbox: no Node builtins.
     files: ["services/orchestrator/src/workflows/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["node:*", "fs", "path", "os", "crypto", "http", "https", "net"], message: "No Node builtins in workflow code." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["node:*", "fs", "path", "os", "crypto", "http", "https", "net"],
+              message: "No Node builtins in workflow code.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

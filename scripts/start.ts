@@ -19,7 +19,8 @@ function intSetting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535)
+    throw new Error(`${name} must be a port number, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -90,7 +91,11 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stopAll(0));
 
   try {
-    const mock = await cluster.start("mock-provider", { MOCK_PROVIDER_PORT: String(mockPort) }, `${mockUrl}/healthz`);
+    const mock = await cluster.start(
+      "mock-provider",
+      { MOCK_PROVIDER_PORT: String(mockPort) },
+      `${mockUrl}/healthz`,
+    );
     await cluster.waitReady(mock);
     const procs = await Promise.all(PIPELINE_SERVICES.map((name) => cluster.start(name)));
     await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));

@@ -13,7 +13,10 @@ writeGatewayConfig(good, localGatewayConfig({ mockUrl: "http://127.0.0.1:1", key
 
 describe("configuration errors at start", () => {
   it("names an environment variable with the wrong type", async () => {
-    const r = await runServiceToExit("router", { SWITCHYARD_CONFIG: good, SWITCHYARD_METRICS_PORT: "eighty" });
+    const r = await runServiceToExit("router", {
+      SWITCHYARD_CONFIG: good,
+      SWITCHYARD_METRICS_PORT: "eighty",
+    });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /SWITCHYARD_METRICS_PORT: .*"eighty"/);
   });
@@ -43,7 +46,10 @@ describe("configuration errors at start", () => {
     delete env.MOCK_ANTHROPIC_API_KEY;
     const r = await runServiceToExit("provider", env);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /providers\.mock-anthropic\.api_key_env: environment variable MOCK_ANTHROPIC_API_KEY is not set/);
+    assert.match(
+      r.stderr,
+      /providers\.mock-anthropic\.api_key_env: environment variable MOCK_ANTHROPIC_API_KEY is not set/,
+    );
   });
 
   it("names a missing config file", async () => {

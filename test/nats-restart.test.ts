@@ -7,14 +7,23 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { create } from "@bufbuild/protobuf";
 import { decodeReply, encodeEnvelope, subjects } from "@switchyard/common";
-import { createCluster, freePort, localGatewayConfig, writeGatewayConfig, type Cluster, type ServiceProcess } from "@switchyard/devkit";
+import {
+  createCluster,
+  freePort,
+  localGatewayConfig,
+  writeGatewayConfig,
+  type Cluster,
+  type ServiceProcess,
+} from "@switchyard/devkit";
 import { freePorts, startStack, type Stack } from "@switchyard/local-stack";
 import { EnvelopeSchema, RequestKind } from "@switchyard/proto";
 import { repoRoot, tempDir, uniquePrefix } from "./harness/env.js";
 
 async function readyz(proc: ServiceProcess): Promise<number> {
   try {
-    const res = await fetch(`http://127.0.0.1:${proc.metricsPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`http://127.0.0.1:${proc.metricsPort}/readyz`, {
+      signal: AbortSignal.timeout(1000),
+    });
     await res.body?.cancel();
     return res.status;
   } catch {
@@ -41,12 +50,19 @@ describe("NATS restart under a running service", () => {
   before(async () => {
     stack = await startStack({ ports: await freePorts(), dataDir: join(dir, "stack"), servers: ["nats"] });
     const config = join(dir, "switchyard.yaml");
-    writeGatewayConfig(config, localGatewayConfig({ mockUrl: "http://127.0.0.1:1", keys: { dev: { key: "k" } } }));
+    writeGatewayConfig(
+      config,
+      localGatewayConfig({ mockUrl: "http://127.0.0.1:1", keys: { dev: { key: "k" } } }),
+    );
     cluster = createCluster({
       root: repoRoot(),
       logDir: join(dir, "logs"),
       metricsPortBase: await freePort(),
-      env: { SWITCHYARD_NATS_URL: stack.urls.nats, SWITCHYARD_CONFIG: config, SWITCHYARD_SUBJECT_PREFIX: prefix },
+      env: {
+        SWITCHYARD_NATS_URL: stack.urls.nats,
+        SWITCHYARD_CONFIG: config,
+        SWITCHYARD_SUBJECT_PREFIX: prefix,
+      },
     });
     router = await cluster.start("router");
     await cluster.waitReady(router);

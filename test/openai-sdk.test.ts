@@ -25,7 +25,10 @@ describe("openai SDK against the gateway", () => {
   after(() => gw?.stop());
 
   it("chats", async () => {
-    const res = await client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "hello there" }] });
+    const res = await client.chat.completions.create({
+      model: "mock-gpt",
+      messages: [{ role: "user", content: "hello there" }],
+    });
     assert.equal(res.object, "chat.completion");
     assert.equal(res.model, "mock-gpt");
     assert.match(res.choices[0]?.message.content ?? "", /\w+/);
@@ -36,11 +39,15 @@ describe("openai SDK against the gateway", () => {
 
   it("reports the per-stage timing and echoes the request id", async () => {
     const { response } = await client.chat.completions
-      .create({ model: "mock-gpt", messages: [{ role: "user", content: "timing" }] }, { headers: { "x-request-id": "req-timing-1" } })
+      .create(
+        { model: "mock-gpt", messages: [{ role: "user", content: "timing" }] },
+        { headers: { "x-request-id": "req-timing-1" } },
+      )
       .withResponse();
     assert.equal(response.headers.get("x-request-id"), "req-timing-1");
     const timing = response.headers.get("x-switchyard-timing") ?? "";
-    for (const stage of ["ingress", "guard", "router", "meter", "provider", "upstream"]) assert.match(timing, new RegExp(`${stage};dur=\\d`));
+    for (const stage of ["ingress", "guard", "router", "meter", "provider", "upstream"])
+      assert.match(timing, new RegExp(`${stage};dur=\\d`));
   });
 
   it("streams chat with a final usage chunk", async () => {
@@ -136,19 +143,35 @@ describe("openai SDK against the gateway", () => {
   it("gives typed errors: 401, 404, 400, 413, 403, 429", async () => {
     const bad = new OpenAI({ baseURL: gw.httpUrl, apiKey: "wrong", maxRetries: 0 });
     await assert.rejects(bad.models.list(), OpenAI.AuthenticationError);
-    await assert.rejects(client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }), OpenAI.NotFoundError);
     await assert.rejects(
-      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "wizard" as "user", content: "x" }] }),
+      client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
+      OpenAI.NotFoundError,
+    );
+    await assert.rejects(
+      client.chat.completions.create({
+        model: "mock-gpt",
+        messages: [{ role: "wizard" as "user", content: "x" }],
+      }),
       (err: unknown) => err instanceof OpenAI.BadRequestError && /messages\[0\]\.role/.test(err.message),
     );
     await assert.rejects(
-      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x".repeat(9 * 1024 * 1024) }] }),
+      client.chat.completions.create({
+        model: "mock-gpt",
+        messages: [{ role: "user", content: "x".repeat(9 * 1024 * 1024) }],
+      }),
       (err: unknown) => err instanceof OpenAI.APIError && err.status === 413,
     );
     const restricted = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.restricted, maxRetries: 0 });
-    await assert.rejects(restricted.chat.completions.create({ model: "mock-claude", messages: [{ role: "user", content: "x" }] }), OpenAI.PermissionDeniedError);
+    await assert.rejects(
+      restricted.chat.completions.create({
+        model: "mock-claude",
+        messages: [{ role: "user", content: "x" }],
+      }),
+      OpenAI.PermissionDeniedError,
+    );
     const limited = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.limited, maxRetries: 0 });
-    const ask = () => limited.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x" }] });
+    const ask = () =>
+      limited.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x" }] });
     await ask();
     await ask();
     await assert.rejects(ask(), (err: unknown) => {

@@ -15,7 +15,8 @@ export interface TestStack {
 export function testStack(): TestStack {
   const get = (name: string): string => {
     const v = process.env[name];
-    if (v === undefined || v === "") throw new Error(`${name} is not set: run the suites with \`npm test\`, which starts the test stack`);
+    if (v === undefined || v === "")
+      throw new Error(`${name} is not set: run the suites with \`npm test\`, which starts the test stack`);
     return v;
   };
   return {

@@ -80,7 +80,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
         "mock-openai-429": openaiVia("error=429,retry_after=1"),
         "mock-openai-hang": openaiVia("hang=1", { timeout_ms: 500 }),
       },
-      extraModels: [fallback("fallback-500", "mock-openai-500"), fallback("fallback-429", "mock-openai-429"), fallback("fallback-timeout", "mock-openai-hang")],
+      extraModels: [
+        fallback("fallback-500", "mock-openai-500"),
+        fallback("fallback-429", "mock-openai-429"),
+        fallback("fallback-timeout", "mock-openai-hang"),
+      ],
     }),
   );
   const httpPort = await freePort();

@@ -23,7 +23,9 @@ describe("loadEnv", () => {
     assert.throws(
       () => loadEnv(spec, { X_PORT: "http" }),
       (err: unknown) =>
-        err instanceof ConfigError && /X_PORT: .*"http"/.test(err.message) && /X_NAME: .*\(not set\)/.test(err.message),
+        err instanceof ConfigError &&
+        /X_PORT: .*"http"/.test(err.message) &&
+        /X_NAME: .*\(not set\)/.test(err.message),
     );
   });
 });
@@ -46,15 +48,25 @@ describe("gateway file", () => {
       "b.yaml",
       `keys: [{id: k, tenant: nobody, hash: "sha256:${"0".repeat(64)}"}]\nmodels: [{alias: m, deployments: [{id: d, provider: ghost, model: x}]}]\n`,
     );
-    assert.throws(() => loadGatewayConfig(p), (err: unknown) =>
-      err instanceof ConfigError && /keys\[0\]\.tenant: unknown tenant "nobody"/.test(err.message) && /models\[0\]\.deployments\[0\]\.provider: unknown provider "ghost"/.test(err.message),
+    assert.throws(
+      () => loadGatewayConfig(p),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /keys\[0\]\.tenant: unknown tenant "nobody"/.test(err.message) &&
+        /models\[0\]\.deployments\[0\]\.provider: unknown provider "ghost"/.test(err.message),
     );
   });
 
   it("reads provider secrets from the variables the file names", () => {
-    const p = write("c.yaml", "providers:\n  oa: {type: openai, base_url: 'http://x', api_key_env: OA_KEY}\n");
+    const p = write(
+      "c.yaml",
+      "providers:\n  oa: {type: openai, base_url: 'http://x', api_key_env: OA_KEY}\n",
+    );
     const cfg = loadGatewayConfig(p);
     assert.equal(resolveProviderSecrets(cfg, { OA_KEY: "s3cret" }).get("oa")?.apiKey, "s3cret");
-    assert.throws(() => resolveProviderSecrets(cfg, {}), /providers\.oa\.api_key_env: environment variable OA_KEY is not set/);
+    assert.throws(
+      () => resolveProviderSecrets(cfg, {}),
+      /providers\.oa\.api_key_env: environment variable OA_KEY is not set/,
+    );
   });
 });

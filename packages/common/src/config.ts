@@ -22,7 +22,9 @@ export function env<T>(variable: string, schema: z.ZodType<T>): EnvSetting<T> {
 }
 
 type EnvSpec = Record<string, EnvSetting<unknown>>;
-export type EnvValues<S extends EnvSpec> = { readonly [K in keyof S]: S[K] extends EnvSetting<infer T> ? T : never };
+export type EnvValues<S extends EnvSpec> = {
+  readonly [K in keyof S]: S[K] extends EnvSetting<infer T> ? T : never;
+};
 
 /** Reads every setting of `spec` from `source`; all problems are reported together. */
 export function loadEnv<S extends EnvSpec>(spec: S, source: NodeJS.ProcessEnv): EnvValues<S> {
@@ -94,9 +96,6 @@ export const settings = {
   port: () => z.coerce.number().int().min(0).max(65535),
   positiveInt: () => z.coerce.number().int().positive(),
   url: () => z.url(),
-  flag: () =>
-    z
-      .enum(["true", "false", "1", "0"])
-      .transform((v) => v === "true" || v === "1"),
+  flag: () => z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 };

@@ -27,7 +27,12 @@ export function popNextStage(env: Envelope): string | undefined {
   return env.itinerary.shift();
 }
 
-export function recordTiming(env: { timings: Envelope["timings"] }, stage: string, instance: string, startedNs: bigint): void {
+export function recordTiming(
+  env: { timings: Envelope["timings"] },
+  stage: string,
+  instance: string,
+  startedNs: bigint,
+): void {
   const us = Number((process.hrtime.bigint() - startedNs) / 1000n);
   env.timings.push(create(StageTimingSchema, { stage, instance, processingUs: Math.min(us, 0xffffffff) }));
 }

@@ -24,7 +24,11 @@ describe("GatewayError", () => {
   });
 
   it("round-trips through the NATS ErrorInfo form", () => {
-    const err = new GatewayError("rate_limited", "slow down", { retryAfterMs: 1500, stage: "meter", field: "model" });
+    const err = new GatewayError("rate_limited", "slow down", {
+      retryAfterMs: 1500,
+      stage: "meter",
+      field: "model",
+    });
     const back = GatewayError.fromInfo(err.toInfo());
     assert.deepEqual(
       [back.code, back.message, back.retryAfterMs, back.stage, back.field, back.retryable],
@@ -34,13 +38,23 @@ describe("GatewayError", () => {
 
   it("renders OpenAI's error body with the field as param", () => {
     const body = new GatewayError("invalid_argument", "messages: required", { field: "messages" }).toOpenAI();
-    assert.deepEqual(body, { error: { message: "messages: required", type: "invalid_request_error", param: "messages", code: "invalid_argument" } });
+    assert.deepEqual(body, {
+      error: {
+        message: "messages: required",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "invalid_argument",
+      },
+    });
   });
 
   it("normalises unknown throwables to internal, aborts to cancelled", () => {
     assert.equal(GatewayError.from(new Error("boom")).code, "internal");
     assert.equal(GatewayError.from("text").message, "text");
     assert.equal(GatewayError.from(new DOMException("x", "AbortError")).code, "cancelled");
-    assert.equal(GatewayError.fromInfo({ ...new GatewayError("internal", "m").toInfo(), code: "martian" }).code, "internal");
+    assert.equal(
+      GatewayError.fromInfo({ ...new GatewayError("internal", "m").toInfo(), code: "martian" }).code,
+      "internal",
+    );
   });
 });

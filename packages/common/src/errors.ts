@@ -28,18 +28,73 @@ interface CodeInfo {
 }
 
 const CODES: Record<ErrorCode, CodeInfo> = {
-  invalid_argument: { httpStatus: 400, grpcStatus: GrpcStatus.INVALID_ARGUMENT, retryable: false, openaiType: "invalid_request_error" },
-  unauthenticated: { httpStatus: 401, grpcStatus: GrpcStatus.UNAUTHENTICATED, retryable: false, openaiType: "authentication_error" },
-  permission_denied: { httpStatus: 403, grpcStatus: GrpcStatus.PERMISSION_DENIED, retryable: false, openaiType: "permission_error" },
-  not_found: { httpStatus: 404, grpcStatus: GrpcStatus.NOT_FOUND, retryable: false, openaiType: "invalid_request_error" },
-  payload_too_large: { httpStatus: 413, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false, openaiType: "invalid_request_error" },
-  rate_limited: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true, openaiType: "rate_limit_error" },
-  budget_exceeded: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false, openaiType: "insufficient_quota" },
-  blocked: { httpStatus: 400, grpcStatus: GrpcStatus.FAILED_PRECONDITION, retryable: false, openaiType: "content_policy_violation" },
-  unavailable: { httpStatus: 503, grpcStatus: GrpcStatus.UNAVAILABLE, retryable: true, openaiType: "service_unavailable" },
-  deadline_exceeded: { httpStatus: 504, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, retryable: true, openaiType: "timeout" },
+  invalid_argument: {
+    httpStatus: 400,
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+    retryable: false,
+    openaiType: "invalid_request_error",
+  },
+  unauthenticated: {
+    httpStatus: 401,
+    grpcStatus: GrpcStatus.UNAUTHENTICATED,
+    retryable: false,
+    openaiType: "authentication_error",
+  },
+  permission_denied: {
+    httpStatus: 403,
+    grpcStatus: GrpcStatus.PERMISSION_DENIED,
+    retryable: false,
+    openaiType: "permission_error",
+  },
+  not_found: {
+    httpStatus: 404,
+    grpcStatus: GrpcStatus.NOT_FOUND,
+    retryable: false,
+    openaiType: "invalid_request_error",
+  },
+  payload_too_large: {
+    httpStatus: 413,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    retryable: false,
+    openaiType: "invalid_request_error",
+  },
+  rate_limited: {
+    httpStatus: 429,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    retryable: true,
+    openaiType: "rate_limit_error",
+  },
+  budget_exceeded: {
+    httpStatus: 429,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    retryable: false,
+    openaiType: "insufficient_quota",
+  },
+  blocked: {
+    httpStatus: 400,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    retryable: false,
+    openaiType: "content_policy_violation",
+  },
+  unavailable: {
+    httpStatus: 503,
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    retryable: true,
+    openaiType: "service_unavailable",
+  },
+  deadline_exceeded: {
+    httpStatus: 504,
+    grpcStatus: GrpcStatus.DEADLINE_EXCEEDED,
+    retryable: true,
+    openaiType: "timeout",
+  },
   cancelled: { httpStatus: 499, grpcStatus: GrpcStatus.CANCELLED, retryable: false, openaiType: "cancelled" },
-  upstream_error: { httpStatus: 502, grpcStatus: GrpcStatus.UNAVAILABLE, retryable: true, openaiType: "api_error" },
+  upstream_error: {
+    httpStatus: 502,
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    retryable: true,
+    openaiType: "api_error",
+  },
   internal: { httpStatus: 500, grpcStatus: GrpcStatus.INTERNAL, retryable: false, openaiType: "api_error" },
 };
 

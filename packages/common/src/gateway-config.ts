@@ -77,7 +77,11 @@ export const gatewayConfigSchema = z
     const tenants = new Set(cfg.tenants.map((t) => t.id));
     cfg.keys.forEach((key, i) => {
       if (!tenants.has(key.tenant)) {
-        ctx.addIssue({ code: "custom", path: ["keys", i, "tenant"], message: `unknown tenant "${key.tenant}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["keys", i, "tenant"],
+          message: `unknown tenant "${key.tenant}"`,
+        });
       }
     });
     cfg.models.forEach((model, i) => {

@@ -10,10 +10,18 @@ describe("grpc adapter", () => {
     const server = new Server();
     server.addService(grpcServiceDefinition(Gateway), {
       chat: (call: { request: ChatRequest }, cb: (e: null, r: ChatResponse) => void) =>
-        cb(null, create(ChatResponseSchema, { id: "r1", model: `echo:${call.request.model}:${call.request.messages.length}` })),
+        cb(
+          null,
+          create(ChatResponseSchema, {
+            id: "r1",
+            model: `echo:${call.request.model}:${call.request.messages.length}`,
+          }),
+        ),
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
     );
     const Client = grpcClientConstructor(Gateway);
     const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as {
@@ -22,7 +30,9 @@ describe("grpc adapter", () => {
     };
     try {
       const res = await new Promise<ChatResponse>((resolve, reject) =>
-        client.chat({ model: "m", messages: [{ role: "user", content: [] }] }, (e, r) => (e ? reject(e) : resolve(r))),
+        client.chat({ model: "m", messages: [{ role: "user", content: [] }] }, (e, r) =>
+          e ? reject(e) : resolve(r),
+        ),
       );
       assert.equal(res.id, "r1");
       assert.equal(res.model, "echo:m:1");

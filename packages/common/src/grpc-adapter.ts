@@ -1,6 +1,14 @@
 // protobuf-es service descriptors → @grpc/grpc-js service definitions, so the gRPC server and
 // clients use the same generated code as the pipeline, with binary (de)serialisation.
-import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  isMessage,
+  toBinary,
+  type DescMessage,
+  type DescService,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { makeGenericClientConstructor, type MethodDefinition, type ServiceDefinition } from "@grpc/grpc-js";
 
 function methodDefinition<I extends DescMessage, O extends DescMessage>(
@@ -18,7 +26,8 @@ function methodDefinition<I extends DescMessage, O extends DescMessage>(
     // Clients may pass either a message or its init shape (a plain object).
     requestSerialize: (msg) => Buffer.from(toBinary(input, isMessage(msg, input) ? msg : create(input, msg))),
     requestDeserialize: (buf) => fromBinary(input, buf),
-    responseSerialize: (msg) => Buffer.from(toBinary(output, isMessage(msg, output) ? msg : create(output, msg))),
+    responseSerialize: (msg) =>
+      Buffer.from(toBinary(output, isMessage(msg, output) ? msg : create(output, msg))),
     responseDeserialize: (buf) => fromBinary(output, buf),
   };
 }

@@ -1,6 +1,12 @@
 // The JetStream streams of the pipeline, declared once. ensureStreams is idempotent and runs at
 // service start (never on the request path).
-import { AckPolicy, jetstreamManager, jetstream, type Consumer, type JetStreamClient } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  jetstreamManager,
+  jetstream,
+  type Consumer,
+  type JetStreamClient,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { UsageEventSchema, type UsageEvent } from "@switchyard/proto";

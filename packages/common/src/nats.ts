@@ -11,7 +11,11 @@ export interface ManagedNats {
   drain(): Promise<void>;
 }
 
-export async function connectNats(opts: { servers: string; name: string; log: Logger }): Promise<ManagedNats> {
+export async function connectNats(opts: {
+  servers: string;
+  name: string;
+  log: Logger;
+}): Promise<ManagedNats> {
   const nc = await connect({
     servers: opts.servers.split(","),
     name: opts.name,

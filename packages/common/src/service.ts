@@ -58,7 +58,11 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
     throw err;
   }
   const log = createLogger(def.name, config.logLevel);
-  const side = await startSideServer({ port: config.metricsPort, host: config.metricsHost, service: def.name });
+  const side = await startSideServer({
+    port: config.metricsPort,
+    host: config.metricsHost,
+    service: def.name,
+  });
   const nats = await connectNats({ servers: config.natsUrl, name: def.name, log });
   side.addReadiness("nats", () => nats.connected() || "disconnected");
   const ctx: ServiceContext<C> = {

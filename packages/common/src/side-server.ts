@@ -13,7 +13,11 @@ export interface SideServer {
   close(): Promise<void>;
 }
 
-export async function startSideServer(opts: { port: number; host?: string; service: string }): Promise<SideServer> {
+export async function startSideServer(opts: {
+  port: number;
+  host?: string;
+  service: string;
+}): Promise<SideServer> {
   const registry = new Registry();
   registry.setDefaultLabels({ service: opts.service });
   collectDefaultMetrics({ register: registry });

@@ -5,7 +5,14 @@ import { create } from "@bufbuild/protobuf";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { ReplySchema, type Envelope } from "@switchyard/proto";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { decodeEnvelope, encodeEnvelope, encodeReply, popNextStage, recordTiming, timeLeftMs } from "./envelope.js";
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeReply,
+  popNextStage,
+  recordTiming,
+  timeLeftMs,
+} from "./envelope.js";
 import { GatewayError } from "./errors.js";
 import type { EventPublisher } from "./jetstream.js";
 import type { Logger } from "./logging.js";
@@ -109,7 +116,10 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
     const left = timeLeftMs(env);
     if (left <= 0) {
       processed.inc({ stage, outcome: "expired" });
-      replyError(env, new GatewayError("deadline_exceeded", `deadline passed before stage ${stage}`, { stage }));
+      replyError(
+        env,
+        new GatewayError("deadline_exceeded", `deadline passed before stage ${stage}`, { stage }),
+      );
       return;
     }
     if (inFlight >= opts.maxInFlight) {
@@ -128,7 +138,8 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
       }
       recordTiming(result, stage, opts.instance, started);
       const next = popNextStage(result);
-      if (next === undefined) throw new GatewayError("internal", `routing slip ended at ${stage} without an answer`);
+      if (next === undefined)
+        throw new GatewayError("internal", `routing slip ended at ${stage} without an answer`);
       nc.publish(opts.subjects.stage(next), encodeEnvelope(result));
       processed.inc({ stage, outcome: "forwarded" });
     } catch (err) {

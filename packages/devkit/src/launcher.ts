@@ -5,7 +5,15 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export const PIPELINE_SERVICES = ["ingress", "guard", "router", "meter", "provider", "analytics", "orchestrator"] as const;
+export const PIPELINE_SERVICES = [
+  "ingress",
+  "guard",
+  "router",
+  "meter",
+  "provider",
+  "analytics",
+  "orchestrator",
+] as const;
 export type ServiceName = (typeof PIPELINE_SERVICES)[number] | "mock-provider";
 
 export interface ServiceProcess {
@@ -49,11 +57,15 @@ export function createCluster(opts: LaunchOptions): Cluster {
       const metricsPort = nextPort++;
       const logFile = join(opts.logDir, `${name}-${replica}.log`);
       const out = createWriteStream(logFile, { flags: "a" });
-      const child = spawn(process.execPath, ["--enable-source-maps", join(opts.root, "services", name, "dist", "main.js")], {
-        cwd: opts.root,
-        env: { ...process.env, ...opts.env, SWITCHYARD_METRICS_PORT: String(metricsPort), ...extraEnv },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        ["--enable-source-maps", join(opts.root, "services", name, "dist", "main.js")],
+        {
+          cwd: opts.root,
+          env: { ...process.env, ...opts.env, SWITCHYARD_METRICS_PORT: String(metricsPort), ...extraEnv },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       child.stdout.pipe(out);
       child.stderr.pipe(out);
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -84,7 +96,8 @@ export function createCluster(opts: LaunchOptions): Cluster {
       let exitCode: number | null | undefined;
       void proc.exited.then((c) => (exitCode = c));
       while (Date.now() < until) {
-        if (exitCode !== undefined) throw new Error(`${proc.name} exited with ${exitCode} before it was ready; see ${proc.logFile}`);
+        if (exitCode !== undefined)
+          throw new Error(`${proc.name} exited with ${exitCode} before it was ready; see ${proc.logFile}`);
         if (await proc.ready()) return;
         await sleep(100);
       }

@@ -36,8 +36,17 @@ export function localGatewayConfig(opts: LocalConfigOptions): Record<string, unk
   const m = opts.mockUrl.replace(/\/+$/, "");
   const providers: Record<string, unknown> = {
     "mock-openai": { type: "openai", base_url: `${m}/openai/v1`, api_key_env: "MOCK_OPENAI_API_KEY" },
-    "mock-azure": { type: "azure", base_url: `${m}/azure`, api_key_env: "MOCK_AZURE_API_KEY", api_version: "2024-10-21" },
-    "mock-anthropic": { type: "anthropic", base_url: `${m}/anthropic/v1`, api_key_env: "MOCK_ANTHROPIC_API_KEY" },
+    "mock-azure": {
+      type: "azure",
+      base_url: `${m}/azure`,
+      api_key_env: "MOCK_AZURE_API_KEY",
+      api_version: "2024-10-21",
+    },
+    "mock-anthropic": {
+      type: "anthropic",
+      base_url: `${m}/anthropic/v1`,
+      api_key_env: "MOCK_ANTHROPIC_API_KEY",
+    },
     "mock-gemini": { type: "gemini", base_url: `${m}/gemini/v1beta`, api_key_env: "MOCK_GEMINI_API_KEY" },
     "mock-bedrock": {
       type: "bedrock",
@@ -47,13 +56,19 @@ export function localGatewayConfig(opts: LocalConfigOptions): Record<string, unk
       region: "us-east-1",
     },
     "mock-mistral": { type: "mistral", base_url: `${m}/mistral/v1`, api_key_env: "MOCK_MISTRAL_API_KEY" },
-    "mock-compat": { type: "openai-compatible", base_url: `${m}/compat/v1`, api_key_env: "MOCK_COMPAT_API_KEY" },
+    "mock-compat": {
+      type: "openai-compatible",
+      base_url: `${m}/compat/v1`,
+      api_key_env: "MOCK_COMPAT_API_KEY",
+    },
     ...opts.extraProviders,
   };
   const chat = (alias: string, provider: string, model: string) => ({
     alias,
     kind: "chat",
-    deployments: [{ id: `${provider}-${model}`, provider, model, input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.6 }],
+    deployments: [
+      { id: `${provider}-${model}`, provider, model, input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.6 },
+    ],
   });
   const embed = (alias: string, provider: string, model: string) => ({
     alias,

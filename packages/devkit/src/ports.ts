@@ -4,7 +4,9 @@ import { createServer } from "node:net";
 export function assertPortFree(port: number, what: string, setting: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once("error", () => reject(new Error(`port ${port} for ${what} is already in use; set ${setting} to another port`)));
+    probe.once("error", () =>
+      reject(new Error(`port ${port} for ${what} is already in use; set ${setting} to another port`)),
+    );
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
   });
 }

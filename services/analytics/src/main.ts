@@ -12,7 +12,8 @@ runService({
     let reachable = false;
     const probe = async (): Promise<void> => {
       const ping = await clickhouse.ping();
-      if (ping.success !== reachable) log.info({ reachable: ping.success }, "clickhouse reachability changed");
+      if (ping.success !== reachable)
+        log.info({ reachable: ping.success }, "clickhouse reachability changed");
       reachable = ping.success;
     };
     void probe();

@@ -14,7 +14,10 @@ describe("guard detectors", () => {
   it("accepts Luhn-valid card numbers with separators and rejects invalid ones", () => {
     assert.equal(luhnValid("4111 1111 1111 1111"), true);
     assert.equal(luhnValid("4111-1111-1111-1112"), false);
-    assert.deepEqual(detect("card 4111 1111 1111 1111 ok").map((s) => s.kind), ["card_number"]);
+    assert.deepEqual(
+      detect("card 4111 1111 1111 1111 ok").map((s) => s.kind),
+      ["card_number"],
+    );
     assert.deepEqual(detect("order 4111 1111 1111 1112"), []);
   });
 

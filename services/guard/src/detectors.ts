@@ -37,7 +37,13 @@ export function luhnValid(text: string): boolean {
   return digits.length >= 13 && sum % 10 === 0;
 }
 
-function matches(text: string, re: RegExp, kind: FindingKind, rule: string, keep: (m: string) => boolean = () => true): Span[] {
+function matches(
+  text: string,
+  re: RegExp,
+  kind: FindingKind,
+  rule: string,
+  keep: (m: string) => boolean = () => true,
+): Span[] {
   const out: Span[] = [];
   for (const m of text.matchAll(re)) {
     if (keep(m[0])) out.push({ kind, rule, start: m.index, end: m.index + m[0].length });

@@ -5,7 +5,12 @@ import type { GatewayConfig } from "@switchyard/common";
 import { Action, FindingSchema, type ChatRequest, type Finding } from "@switchyard/proto";
 import { detect, type FindingKind, type Span } from "./detectors.js";
 
-const ACTIONS = { allow: Action.ALLOW, flag: Action.FLAG, redact: Action.REDACT, block: Action.BLOCK } as const;
+const ACTIONS = {
+  allow: Action.ALLOW,
+  flag: Action.FLAG,
+  redact: Action.REDACT,
+  block: Action.BLOCK,
+} as const;
 
 export interface Screening {
   action: Action;

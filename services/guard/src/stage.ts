@@ -22,19 +22,27 @@ export function createGuardStage(deps: { policy: GatewayConfig["guard"] }): Stag
       ? fromBinary(ChatRequestSchema, env.request)
       : create(ChatRequestSchema, {
           messages: (embed?.input ?? []).map((text) =>
-            create(MessageSchema, { role: "user", content: [create(ContentPartSchema, { part: { case: "text", value: text } })] }),
+            create(MessageSchema, {
+              role: "user",
+              content: [create(ContentPartSchema, { part: { case: "text", value: text } })],
+            }),
           ),
         });
     const screening = screenRequest(chat, deps.policy);
     env.guard = create(GuardResultSchema, { action: screening.action, findings: screening.findings });
     if (screening.action === Action.BLOCK) {
       const kinds = screening.findings.filter((f) => f.action === Action.BLOCK).map((f) => f.kind);
-      throw new GatewayError("blocked", `the request was blocked by the guard policy (${[...new Set(kinds)].join(", ")})`);
+      throw new GatewayError(
+        "blocked",
+        `the request was blocked by the guard policy (${[...new Set(kinds)].join(", ")})`,
+      );
     }
     if (screening.changed) {
       if (isChat) env.request = toBinary(ChatRequestSchema, chat);
       else if (embed) {
-        embed.input = chat.messages.map((m) => (m.content[0]?.part.case === "text" ? m.content[0].part.value : ""));
+        embed.input = chat.messages.map((m) =>
+          m.content[0]?.part.case === "text" ? m.content[0].part.value : "",
+        );
         env.request = toBinary(EmbedRequestSchema, embed);
       }
     }

@@ -40,8 +40,7 @@ export interface Answer<T> {
 }
 
 export type StreamItem =
-  | { type: "chunk"; chunk: ChatChunk; timings: StageTiming[] }
-  | { type: "done"; done: StreamDone };
+  { type: "chunk"; chunk: ChatChunk; timings: StageTiming[] } | { type: "done"; done: StreamDone };
 
 export interface Gateway {
   authenticate(presentedKey: string | undefined): KeyConfig;
@@ -65,16 +64,28 @@ export interface GatewayDeps {
 }
 
 function promptChars(req: ChatRequest): number {
-  return req.messages.reduce((n, m) => n + m.content.reduce((k, p) => k + (p.part.case === "text" ? p.part.value.length : 0), 0), 0);
+  return req.messages.reduce(
+    (n, m) => n + m.content.reduce((k, p) => k + (p.part.case === "text" ? p.part.value.length : 0), 0),
+    0,
+  );
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
   function checkModel(key: KeyConfig, model: string): void {
-    if (!deps.catalog.has(model)) throw new GatewayError("not_found", `the model \`${model}\` does not exist`, { field: "model" });
+    if (!deps.catalog.has(model))
+      throw new GatewayError("not_found", `the model \`${model}\` does not exist`, { field: "model" });
     deps.keys.authorizeModel(key, model);
   }
 
-  function envelope(key: KeyConfig, kind: RequestKind, model: string, request: Uint8Array, stream: boolean, opts: CallOptions, promptChars: number): Envelope {
+  function envelope(
+    key: KeyConfig,
+    kind: RequestKind,
+    model: string,
+    request: Uint8Array,
+    stream: boolean,
+    opts: CallOptions,
+    promptChars: number,
+  ): Envelope {
     const started = process.hrtime.bigint();
     const timeout = Math.min(opts.timeoutMs ?? deps.defaultTimeoutMs, deps.maxTimeoutMs);
     const now = Date.now();
@@ -96,11 +107,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return env;
   }
 
-  function failOnError<T>(reply: Awaited<ReturnType<PipelineClient["unary"]>>, pick: (r: typeof reply) => T | undefined): T {
+  function failOnError<T>(
+    reply: Awaited<ReturnType<PipelineClient["unary"]>>,
+    pick: (r: typeof reply) => T | undefined,
+  ): T {
     deps.onTimings(reply.timings);
     if (reply.result.case === "error") throw GatewayError.fromInfo(reply.result.value);
     const value = pick(reply);
-    if (value === undefined) throw new GatewayError("internal", "the pipeline answered with the wrong kind of result");
+    if (value === undefined)
+      throw new GatewayError("internal", "the pipeline answered with the wrong kind of result");
     return value;
   }
 
@@ -110,7 +125,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     newRequestId(requested) {
       if (requested === undefined || requested === "") return randomUUID();
       if (!REQUEST_ID.test(requested)) {
-        throw new GatewayError("invalid_argument", "x-request-id must be 1-128 letters, digits, - or _", { field: "x-request-id" });
+        throw new GatewayError("invalid_argument", "x-request-id must be 1-128 letters, digits, - or _", {
+          field: "x-request-id",
+        });
       }
       return requested;
     },
@@ -118,7 +135,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async chat(key, req, opts) {
       checkModel(key, req.model);
       const chars = promptChars(req);
-      const env = envelope(key, RequestKind.CHAT, req.model, toBinary(ChatRequestSchema, req), false, opts, chars);
+      const env = envelope(
+        key,
+        RequestKind.CHAT,
+        req.model,
+        toBinary(ChatRequestSchema, req),
+        false,
+        opts,
+        chars,
+      );
       const reply = await deps.client.unary(env, opts.signal);
       const value = failOnError(reply, (r) => (r.result.case === "chat" ? r.result.value : undefined));
       return { value, requestId: env.requestId, timings: reply.timings };
@@ -127,7 +152,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async *chatStream(key, req, opts) {
       checkModel(key, req.model);
       const chars = promptChars(req);
-      const env = envelope(key, RequestKind.CHAT, req.model, toBinary(ChatRequestSchema, req), true, opts, chars);
+      const env = envelope(
+        key,
+        RequestKind.CHAT,
+        req.model,
+        toBinary(ChatRequestSchema, req),
+        true,
+        opts,
+        chars,
+      );
       for await (const event of deps.client.stream(env, opts.signal)) {
         if (event.type === "reply") {
           failOnError(event.reply, () => undefined);
@@ -154,7 +187,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async embed(key, req, opts) {
       checkModel(key, req.model);
       const chars = req.input.reduce((n, s) => n + s.length, 0);
-      const env = envelope(key, RequestKind.EMBED, req.model, toBinary(EmbedRequestSchema, req), false, opts, chars);
+      const env = envelope(
+        key,
+        RequestKind.EMBED,
+        req.model,
+        toBinary(EmbedRequestSchema, req),
+        false,
+        opts,
+        chars,
+      );
       const reply = await deps.client.unary(env, opts.signal);
       const value = failOnError(reply, (r) => (r.result.case === "embed" ? r.result.value : undefined));
       return { value, requestId: env.requestId, timings: reply.timings };

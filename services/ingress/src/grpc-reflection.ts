@@ -16,8 +16,12 @@ function withDependencies(file: DescFile, seen = new Map<string, DescFile>()): M
 export function addReflection(server: Server, files: DescFile[]): void {
   const all = new Map<string, DescFile>();
   for (const f of files) withDependencies(f, all);
-  const fileDescriptorProtos = [...all.values()].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  const fileDescriptorProtos = [...all.values()].map((f) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
+  );
   // @grpc/reflection reads only `fileDescriptorProtos` from each entry of the package definition.
-  const packageDefinition = { switchyard: { fileDescriptorProtos } } as unknown as ConstructorParameters<typeof ReflectionService>[0];
+  const packageDefinition = { switchyard: { fileDescriptorProtos } } as unknown as ConstructorParameters<
+    typeof ReflectionService
+  >[0];
   new ReflectionService(packageDefinition).addToServer(server);
 }

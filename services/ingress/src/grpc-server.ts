@@ -54,8 +54,14 @@ function first(md: Metadata, name: string): string | undefined {
 
 function callOptions(gateway: Gateway, call: Call): CallOptions {
   const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? deadline - Date.now() : undefined;
-  if (ms !== undefined && ms <= 0) throw new GatewayError("deadline_exceeded", "the deadline passed before the call started");
+  const ms =
+    deadline instanceof Date
+      ? deadline.getTime() - Date.now()
+      : Number.isFinite(deadline)
+        ? deadline - Date.now()
+        : undefined;
+  if (ms !== undefined && ms <= 0)
+    throw new GatewayError("deadline_exceeded", "the deadline passed before the call started");
   const aborter = new AbortController();
   call.on("cancelled", () => aborter.abort());
   return {
@@ -67,7 +73,9 @@ function callOptions(gateway: Gateway, call: Call): CallOptions {
 }
 
 function authenticate(gateway: Gateway, call: Call): KeyConfig {
-  return gateway.authenticate(keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")));
+  return gateway.authenticate(
+    keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")),
+  );
 }
 
 function answerHeaders(requestId: string, timings: Parameters<typeof timingHeader>[0]): Metadata {
@@ -77,12 +85,23 @@ function answerHeaders(requestId: string, timings: Parameters<typeof timingHeade
   return md;
 }
 
-export async function startGrpcDoor(opts: { gateway: Gateway; log: Logger; host: string; port: number }): Promise<GrpcDoor> {
+export async function startGrpcDoor(opts: {
+  gateway: Gateway;
+  log: Logger;
+  host: string;
+  port: number;
+}): Promise<GrpcDoor> {
   const { gateway } = opts;
   const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
 
   const unary =
-    <Req, Res>(fn: (key: KeyConfig, req: Req, call: CallOptions) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>) =>
+    <Req, Res>(
+      fn: (
+        key: KeyConfig,
+        req: Req,
+        call: CallOptions,
+      ) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>,
+    ) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       (async () => {
         const key = authenticate(gateway, call);
@@ -95,10 +114,18 @@ export async function startGrpcDoor(opts: { gateway: Gateway; log: Logger; host:
   const impl: UntypedServiceImplementation = {
     chat: unary<ChatRequest, ChatResponse>((key, req, c) => gateway.chat(key, req, c)),
     embed: unary<EmbedRequest, EmbedResponse>((key, req, c) => gateway.embed(key, req, c)),
-    listModels: (call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: sendUnaryData<ListModelsResponse>) => {
+    listModels: (
+      call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>,
+      callback: sendUnaryData<ListModelsResponse>,
+    ) => {
       try {
         const key = authenticate(gateway, call);
-        callback(null, create(ListModelsResponseSchema, { models: gateway.models(key).map((m) => ({ id: m.id, kind: m.kind, ownedBy: "switchyard" })) }));
+        callback(
+          null,
+          create(ListModelsResponseSchema, {
+            models: gateway.models(key).map((m) => ({ id: m.id, kind: m.kind, ownedBy: "switchyard" })),
+          }),
+        );
       } catch (err) {
         callback(toServiceError(err));
       }
@@ -114,7 +141,14 @@ export async function startGrpcDoor(opts: { gateway: Gateway; log: Logger; host:
             sentHeaders = true;
           }
           if (item.type === "chunk") call.write(item.chunk);
-          else if (call.request.includeUsage) call.write(create(ChatChunkSchema, { usage: item.done.usage, provider: item.done.provider, deployment: item.done.deployment }));
+          else if (call.request.includeUsage)
+            call.write(
+              create(ChatChunkSchema, {
+                usage: item.done.usage,
+                provider: item.done.provider,
+                deployment: item.done.deployment,
+              }),
+            );
         }
         call.end();
       })().catch((err: unknown) => {
@@ -130,7 +164,12 @@ export async function startGrpcDoor(opts: { gateway: Gateway; log: Logger; host:
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) reject(/address already in use|EADDRINUSE/i.test(err.message) ? new Error(`gRPC port ${opts.port} is already in use; set SWITCHYARD_GRPC_PORT`) : err);
+      if (err)
+        reject(
+          /address already in use|EADDRINUSE/i.test(err.message)
+            ? new Error(`gRPC port ${opts.port} is already in use; set SWITCHYARD_GRPC_PORT`)
+            : err,
+        );
       else resolve(bound);
     }),
   );

@@ -21,5 +21,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 }
 
 function tooLarge(maxBytes: number): GatewayError {
-  return new GatewayError("payload_too_large", `the request body is larger than the limit of ${maxBytes} bytes`);
+  return new GatewayError(
+    "payload_too_large",
+    `the request body is larger than the limit of ${maxBytes} bytes`,
+  );
 }

@@ -34,16 +34,29 @@ function parseTimeout(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) {
-    throw new GatewayError("invalid_argument", "x-request-timeout must be a positive whole number of milliseconds", {
-      field: "x-request-timeout",
-    });
+    throw new GatewayError(
+      "invalid_argument",
+      "x-request-timeout must be a positive whole number of milliseconds",
+      {
+        field: "x-request-timeout",
+      },
+    );
   }
   return ms;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -65,7 +78,11 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     registers: [opts.registry],
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse, ctx: { requestId?: string }): Promise<string> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { requestId?: string },
+  ): Promise<string> {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
@@ -75,7 +92,10 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     }
     const wantPost = path === "/v1/chat/completions" || path === "/v1/embeddings";
     if (method !== (wantPost ? "POST" : "GET")) {
-      throw new GatewayError("invalid_argument", `${url.pathname} takes ${wantPost ? "POST" : "GET"}, not ${method}`);
+      throw new GatewayError(
+        "invalid_argument",
+        `${url.pathname} takes ${wantPost ? "POST" : "GET"}, not ${method}`,
+      );
     }
     const key = gateway.authenticate(keyFromHeaders(header(req, "authorization"), header(req, "x-api-key")));
     const requestId = gateway.newRequestId(header(req, "x-request-id"));
@@ -92,13 +112,20 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     };
 
     if (path === "/v1/models") {
-      const data = gateway.models(key).map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "switchyard" }));
+      const data = gateway
+        .models(key)
+        .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "switchyard" }));
       sendJson(res, 200, { object: "list", data }, { "x-request-id": requestId });
       return "models";
     }
     if (path.startsWith("/v1/models/")) {
       const m = gateway.model(key, decodeURIComponent(path.slice("/v1/models/".length)));
-      sendJson(res, 200, { id: m.id, object: "model", created: 0, owned_by: "switchyard" }, { "x-request-id": requestId });
+      sendJson(
+        res,
+        200,
+        { id: m.id, object: "model", created: 0, owned_by: "switchyard" },
+        { "x-request-id": requestId },
+      );
       return "model";
     }
     const body = await readJsonBody(req, opts.maxBodyBytes);
@@ -120,7 +147,13 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       });
       return "chat";
     }
-    await streamChat(res, gateway.chatStream(key, request, call), request.model, request.includeUsage, requestId);
+    await streamChat(
+      res,
+      gateway.chatStream(key, request, call),
+      request.model,
+      request.includeUsage,
+      requestId,
+    );
     return "chat_stream";
   }
 
@@ -140,7 +173,9 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       "cache-control": "no-cache",
       connection: "keep-alive",
       "x-request-id": requestId,
-      ...(!first.done && first.value.type === "chunk" ? { "x-switchyard-timing": timingHeader(first.value.timings) } : {}),
+      ...(!first.done && first.value.type === "chunk"
+        ? { "x-switchyard-timing": timingHeader(first.value.timings) }
+        : {}),
     });
     res.flushHeaders();
     try {
@@ -150,7 +185,14 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
           write(chatChunkJson(item.chunk, alias));
         } else {
           if (includeUsage) {
-            write({ id: "", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: alias, choices: [], usage: usageJson(item.done.usage) });
+            write({
+              id: "",
+              object: "chat.completion.chunk",
+              created: Math.floor(Date.now() / 1000),
+              model: alias,
+              choices: [],
+              usage: usageJson(item.done.usage),
+            });
           }
           res.end("data: [DONE]\n\n");
           return;
@@ -186,7 +228,11 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new Error(`HTTP port ${opts.port} is already in use; set SWITCHYARD_HTTP_PORT`) : err),
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(`HTTP port ${opts.port} is already in use; set SWITCHYARD_HTTP_PORT`)
+          : err,
+      ),
     );
     server.listen(opts.port, opts.host, () => resolve());
   });

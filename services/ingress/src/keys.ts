@@ -7,7 +7,10 @@ export function hashKey(key: string): string {
   return `sha256:${createHash("sha256").update(key).digest("hex")}`;
 }
 
-export function keyFromHeaders(authorization: string | undefined, xApiKey: string | undefined): string | undefined {
+export function keyFromHeaders(
+  authorization: string | undefined,
+  xApiKey: string | undefined,
+): string | undefined {
   if (authorization !== undefined && authorization !== "") {
     const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     return m?.[1]?.trim() ?? authorization.trim();
@@ -26,7 +29,10 @@ export function createKeyStore(keys: readonly KeyConfig[]): KeyStore {
   return {
     authenticate(presented) {
       if (presented === undefined) {
-        throw new GatewayError("unauthenticated", "no API key: send `Authorization: Bearer <key>` or `x-api-key`");
+        throw new GatewayError(
+          "unauthenticated",
+          "no API key: send `Authorization: Bearer <key>` or `x-api-key`",
+        );
       }
       const key = byHash.get(hashKey(presented));
       if (key === undefined) throw new GatewayError("unauthenticated", "invalid API key");
@@ -34,7 +40,9 @@ export function createKeyStore(keys: readonly KeyConfig[]): KeyStore {
     },
     authorizeModel(key, model) {
       if (key.models.includes("*") || key.models.includes(model)) return;
-      throw new GatewayError("permission_denied", `this key may not use the model \`${model}\``, { field: "model" });
+      throw new GatewayError("permission_denied", `this key may not use the model \`${model}\``, {
+        field: "model",
+      });
     },
   };
 }

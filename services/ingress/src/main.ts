@@ -26,9 +26,19 @@ runService({
       maxTimeoutMs: config.maxTimeoutMs,
       onTimings: createStageHistogram(side.registry),
     });
-    const http = await startHttpDoor({ gateway, log, registry: side.registry, host: config.httpHost, port: config.httpPort, maxBodyBytes: config.maxBodyBytes });
+    const http = await startHttpDoor({
+      gateway,
+      log,
+      registry: side.registry,
+      host: config.httpHost,
+      port: config.httpPort,
+      maxBodyBytes: config.maxBodyBytes,
+    });
     const grpc = await startGrpcDoor({ gateway, log, host: config.grpcHost, port: config.grpcPort });
-    log.info({ http: `http://${config.httpHost}:${http.port}`, grpc: `${config.grpcHost}:${grpc.port}` }, "listening");
+    log.info(
+      { http: `http://${config.httpHost}:${http.port}`, grpc: `${config.grpcHost}:${grpc.port}` },
+      "listening",
+    );
     return {
       stop: async () => {
         await Promise.all([http.close(), grpc.close()]);

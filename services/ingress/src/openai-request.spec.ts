@@ -22,13 +22,31 @@ describe("OpenAI chat body", () => {
       stream_options: { include_usage: true },
       messages: [
         { role: "system", content: "be brief" },
-        { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] },
-        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
+        },
         { role: "tool", tool_call_id: "c1", content: "42" },
       ],
-      tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { a: { type: "number" } } } } }],
+      tools: [
+        {
+          type: "function",
+          function: { name: "f", parameters: { type: "object", properties: { a: { type: "number" } } } },
+        },
+      ],
       tool_choice: { type: "function", function: { name: "f" } },
-      response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object" }, strict: true } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "s", schema: { type: "object" }, strict: true },
+      },
       max_tokens: 50,
       stop: "END",
       seed: 7,
@@ -40,7 +58,10 @@ describe("OpenAI chat body", () => {
     assert.equal(request.messages[1]?.content[1]?.part.case, "imageUrl");
     assert.equal(request.messages[2]?.toolCalls[0]?.argumentsJson, '{"a":1}');
     assert.equal(request.messages[3]?.toolCallId, "c1");
-    assert.deepEqual(JSON.parse(request.tools[0]?.function?.parametersJson ?? ""), { type: "object", properties: { a: { type: "number" } } });
+    assert.deepEqual(JSON.parse(request.tools[0]?.function?.parametersJson ?? ""), {
+      type: "object",
+      properties: { a: { type: "number" } },
+    });
     assert.deepEqual([request.toolChoice?.mode, request.toolChoice?.functionName], ["function", "f"]);
     assert.equal(request.responseFormat?.type, "json_schema");
     assert.equal(request.responseFormat?.strict, true);
@@ -50,19 +71,49 @@ describe("OpenAI chat body", () => {
   });
 
   it("prefers max_completion_tokens over max_tokens", () => {
-    assert.equal(parseChatBody({ model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 5, max_completion_tokens: 9 }).request.maxTokens, 9);
+    assert.equal(
+      parseChatBody({
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+        max_tokens: 5,
+        max_completion_tokens: 9,
+      }).request.maxTokens,
+      9,
+    );
   });
 
   it("names the offending field", () => {
-    assert.equal(fieldOf(() => parseChatBody({ messages: [{ role: "user", content: "x" }] })), "model");
-    assert.equal(fieldOf(() => parseChatBody({ model: "m", messages: [] })), "messages");
-    assert.equal(fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "robot", content: "x" }] })), "messages[0].role");
     assert.equal(
-      fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] })),
+      fieldOf(() => parseChatBody({ messages: [{ role: "user", content: "x" }] })),
+      "model",
+    );
+    assert.equal(
+      fieldOf(() => parseChatBody({ model: "m", messages: [] })),
+      "messages",
+    );
+    assert.equal(
+      fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "robot", content: "x" }] })),
+      "messages[0].role",
+    );
+    assert.equal(
+      fieldOf(() =>
+        parseChatBody({
+          model: "m",
+          messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }],
+        }),
+      ),
       "messages[0].content[0].image_url.url",
     );
-    assert.equal(fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "user", content: "x" }], temperature: 3 })), "temperature");
-    assert.equal(fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "tool", content: "x" }] })), "messages[0].tool_call_id");
+    assert.equal(
+      fieldOf(() =>
+        parseChatBody({ model: "m", messages: [{ role: "user", content: "x" }], temperature: 3 }),
+      ),
+      "temperature",
+    );
+    assert.equal(
+      fieldOf(() => parseChatBody({ model: "m", messages: [{ role: "tool", content: "x" }] })),
+      "messages[0].tool_call_id",
+    );
   });
 });
 
@@ -70,6 +121,9 @@ describe("OpenAI embeddings body", () => {
   it("accepts a string or a list of strings", () => {
     assert.deepEqual(parseEmbedBody({ model: "e", input: "a" }).input, ["a"]);
     assert.deepEqual(parseEmbedBody({ model: "e", input: ["a", "b"] }).input, ["a", "b"]);
-    assert.equal(fieldOf(() => parseEmbedBody({ model: "e", input: 3 })), "input");
+    assert.equal(
+      fieldOf(() => parseEmbedBody({ model: "e", input: 3 })),
+      "input",
+    );
   });
 });

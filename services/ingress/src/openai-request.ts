@@ -29,7 +29,11 @@ const audioPart = z.object({
 });
 const filePart = z.object({
   type: z.literal("file"),
-  file: z.object({ file_id: z.string().optional(), filename: z.string().optional(), file_data: z.string().optional() }),
+  file: z.object({
+    file_id: z.string().optional(),
+    filename: z.string().optional(),
+    file_data: z.string().optional(),
+  }),
 });
 const contentPart = z.discriminatedUnion("type", [textPart, imagePart, audioPart, filePart]);
 const refusalPart = z.object({ type: z.literal("refusal"), refusal: z.string() });
@@ -41,8 +45,16 @@ const toolCall = z.object({
 });
 
 const message = z.discriminatedUnion("role", [
-  z.object({ role: z.enum(["system", "developer"]), content: z.union([z.string(), z.array(textPart)]), name: z.string().optional() }),
-  z.object({ role: z.literal("user"), content: z.union([z.string(), z.array(contentPart)]), name: z.string().optional() }),
+  z.object({
+    role: z.enum(["system", "developer"]),
+    content: z.union([z.string(), z.array(textPart)]),
+    name: z.string().optional(),
+  }),
+  z.object({
+    role: z.literal("user"),
+    content: z.union([z.string(), z.array(contentPart)]),
+    name: z.string().optional(),
+  }),
   z.object({
     role: z.literal("assistant"),
     content: z.union([z.string(), z.array(z.union([textPart, refusalPart]))]).nullish(),
@@ -50,7 +62,11 @@ const message = z.discriminatedUnion("role", [
     tool_calls: z.array(toolCall).optional(),
     refusal: z.string().nullish(),
   }),
-  z.object({ role: z.literal("tool"), content: z.union([z.string(), z.array(textPart)]), tool_call_id: z.string().min(1) }),
+  z.object({
+    role: z.literal("tool"),
+    content: z.union([z.string(), z.array(textPart)]),
+    tool_call_id: z.string().min(1),
+  }),
 ]);
 
 const chatBody = z.object({
@@ -136,7 +152,8 @@ function deepest(issue: Issue, base: PropertyKey[] = []): { path: PropertyKey[];
 /** Formats the first zod issue as a GatewayError naming the field. */
 function invalid(error: z.ZodError): GatewayError {
   const first = error.issues[0];
-  const { path, message } = first === undefined ? { path: [], message: "invalid request body" } : deepest(first);
+  const { path, message } =
+    first === undefined ? { path: [], message: "invalid request body" } : deepest(first);
   const field = path.reduce<string>(
     (out, p) => (typeof p === "number" ? `${out}[${p}]` : out === "" ? String(p) : `${out}.${String(p)}`),
     "",
@@ -158,13 +175,24 @@ function parts(content: z.infer<typeof message>["content"]): { parts: ContentPar
         case "refusal":
           return [];
         case "image_url":
-          return [create(ContentPartSchema, { part: { case: "imageUrl", value: { url: p.image_url.url, detail: p.image_url.detail ?? "" } } })];
+          return [
+            create(ContentPartSchema, {
+              part: { case: "imageUrl", value: { url: p.image_url.url, detail: p.image_url.detail ?? "" } },
+            }),
+          ];
         case "input_audio":
           return [create(ContentPartSchema, { part: { case: "inputAudio", value: p.input_audio } })];
         case "file":
           return [
             create(ContentPartSchema, {
-              part: { case: "file", value: { fileId: p.file.file_id ?? "", filename: p.file.filename ?? "", fileData: p.file.file_data ?? "" } },
+              part: {
+                case: "file",
+                value: {
+                  fileId: p.file.file_id ?? "",
+                  filename: p.file.filename ?? "",
+                  fileData: p.file.file_data ?? "",
+                },
+              },
             }),
           ];
       }
@@ -191,7 +219,12 @@ export function parseChatBody(body: unknown): { request: ChatRequest; stream: bo
         toolCalls:
           m.role === "assistant"
             ? (m.tool_calls ?? []).map((c) =>
-                create(ToolCallSchema, { id: c.id, type: c.type, functionName: c.function.name, argumentsJson: c.function.arguments }),
+                create(ToolCallSchema, {
+                  id: c.id,
+                  type: c.type,
+                  functionName: c.function.name,
+                  argumentsJson: c.function.arguments,
+                }),
               )
             : [],
       });

@@ -65,7 +65,12 @@ export function chatChunkJson(c: ChatChunk, alias: string): Record<string, unkno
           function: { ...(t.functionName ? { name: t.functionName } : {}), arguments: t.argumentsJson },
         }));
       }
-      return { index: ch.index, delta, logprobs: null, finish_reason: ch.finishReason === "" ? null : ch.finishReason };
+      return {
+        index: ch.index,
+        delta,
+        logprobs: null,
+        finish_reason: ch.finishReason === "" ? null : ch.finishReason,
+      };
     }),
     ...(c.usage !== undefined ? { usage: usageJson(c.usage) } : {}),
   };
@@ -78,8 +83,12 @@ export function embedResponseJson(r: EmbedResponse, alias: string, format: strin
     data: r.data.map((e) => ({
       object: "embedding",
       index: e.index,
-      embedding: format === "base64" ? Buffer.from(new Float32Array(e.vector).buffer).toString("base64") : e.vector,
+      embedding:
+        format === "base64" ? Buffer.from(new Float32Array(e.vector).buffer).toString("base64") : e.vector,
     })),
-    usage: { prompt_tokens: r.usage?.promptTokens ?? 0, total_tokens: r.usage?.totalTokens || (r.usage?.promptTokens ?? 0) },
+    usage: {
+      prompt_tokens: r.usage?.promptTokens ?? 0,
+      total_tokens: r.usage?.totalTokens || (r.usage?.promptTokens ?? 0),
+    },
   };
 }

@@ -3,7 +3,15 @@
 // Ingress never waits past the deadline, and tells the pipeline when the client goes away.
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { GatewayError, decodeFrame, decodeReply, encodeEnvelope, popNextStage, timeLeftMs, type Subjects } from "@switchyard/common";
+import {
+  GatewayError,
+  decodeFrame,
+  decodeReply,
+  encodeEnvelope,
+  popNextStage,
+  timeLeftMs,
+  type Subjects,
+} from "@switchyard/common";
 import { CancelSchema, type Envelope, type Reply, type StreamFrame } from "@switchyard/proto";
 
 export type StreamEvent = { type: "frame"; frame: StreamFrame } | { type: "reply"; reply: Reply };
@@ -21,7 +29,12 @@ export interface PipelineClient {
   close(): Promise<void>;
 }
 
-export function createPipelineClient(deps: { nc: NatsConnection; subjects: Subjects; instanceId: string; maxInFlight: number }): PipelineClient {
+export function createPipelineClient(deps: {
+  nc: NatsConnection;
+  subjects: Subjects;
+  instanceId: string;
+  maxInFlight: number;
+}): PipelineClient {
   const { nc, subjects } = deps;
   const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
   const pending = new Map<string, Pending>();
@@ -42,9 +55,12 @@ export function createPipelineClient(deps: { nc: NatsConnection; subjects: Subje
   });
 
   function admit(env: Envelope): void {
-    if (pending.size >= deps.maxInFlight) throw new GatewayError("unavailable", "ingress is overloaded; retry", { stage: "ingress" });
+    if (pending.size >= deps.maxInFlight)
+      throw new GatewayError("unavailable", "ingress is overloaded; retry", { stage: "ingress" });
     if (pending.has(env.requestId)) {
-      throw new GatewayError("invalid_argument", `request id ${env.requestId} is already in flight`, { field: "x-request-id" });
+      throw new GatewayError("invalid_argument", `request id ${env.requestId} is already in flight`, {
+        field: "x-request-id",
+      });
     }
     env.replySubject = `${inbox}.r.${env.requestId}`;
     if (env.stream) env.streamSubject = `${inbox}.f.${env.requestId}`;
@@ -59,15 +75,25 @@ export function createPipelineClient(deps: { nc: NatsConnection; subjects: Subje
 
   function cancel(env: Envelope, reason: string): void {
     if (nc.isClosed()) return;
-    nc.publish(env.cancelSubject, toBinary(CancelSchema, create(CancelSchema, { requestId: env.requestId, reason })));
+    nc.publish(
+      env.cancelSubject,
+      toBinary(CancelSchema, create(CancelSchema, { requestId: env.requestId, reason })),
+    );
   }
 
   /** Resolves when the deadline passes or the client goes away; rejects with the matching error. */
   function watch(env: Envelope, signal: AbortSignal, onEnd: (err: GatewayError) => void): () => void {
-    const timer = setTimeout(() => {
-      cancel(env, "deadline");
-      onEnd(new GatewayError("deadline_exceeded", "the request deadline passed before an answer came", { stage: "ingress" }));
-    }, Math.max(timeLeftMs(env), 0));
+    const timer = setTimeout(
+      () => {
+        cancel(env, "deadline");
+        onEnd(
+          new GatewayError("deadline_exceeded", "the request deadline passed before an answer came", {
+            stage: "ingress",
+          }),
+        );
+      },
+      Math.max(timeLeftMs(env), 0),
+    );
     const onAbort = (): void => {
       cancel(env, "client went away");
       onEnd(new GatewayError("cancelled", "the client cancelled the request"));

@@ -10,7 +10,11 @@ runStage({
   loadConfig,
   wire: async ({ config, gateway, nats, log }) => {
     // Retry forever: the meter stays up through Redis restarts and reports not-ready meanwhile.
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    const redis = new Redis(config.redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     redis.on("error", (err) => log.warn({ err: err.message }, "redis error"));
     await redis.connect().catch((err: unknown) => log.warn({ err }, "redis not reachable yet"));
     const limiter = createRateLimiter(redis, config.redisPrefix);

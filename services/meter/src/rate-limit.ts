@@ -25,7 +25,9 @@ export interface RateLimiter {
   check(keyId: string, rpm: number, now?: number): Promise<RateDecision>;
 }
 
-type WithRpm = Redis & { syRpm(key: string, limit: number, windowMs: number): Promise<[number, number, number]> };
+type WithRpm = Redis & {
+  syRpm(key: string, limit: number, windowMs: number): Promise<[number, number, number]>;
+};
 
 export function createRateLimiter(redis: Redis, prefix: string): RateLimiter {
   redis.defineCommand("syRpm", { numberOfKeys: 1, lua: SCRIPT });

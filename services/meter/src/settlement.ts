@@ -13,13 +13,24 @@ export interface Settlement {
   stop(): Promise<void>;
 }
 
-export async function startSettlement(deps: { consumer: Consumer; redis: Redis; prefix: string; log: Logger }): Promise<Settlement> {
+export async function startSettlement(deps: {
+  consumer: Consumer;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+}): Promise<Settlement> {
   const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: 256 });
   const done = (async () => {
     for await (const m of messages) {
       try {
         const ev = fromBinary(UsageEventSchema, m.data);
-        const first = await deps.redis.set(`${deps.prefix}:settled:${ev.requestId}`, "1", "EX", SETTLED_TTL_S, "NX");
+        const first = await deps.redis.set(
+          `${deps.prefix}:settled:${ev.requestId}`,
+          "1",
+          "EX",
+          SETTLED_TTL_S,
+          "NX",
+        );
         if (first === "OK" && ev.keyId !== "") {
           const u = ev.usage;
           const month = new Date(Number(ev.finishedUnixMs)).toISOString().slice(0, 7);

@@ -11,9 +11,13 @@ export function createMeterStage(deps: { keys: GatewayConfig["keys"]; limiter: R
     if (rpm > 0) {
       const decision = await deps.limiter.check(env.keyId, rpm);
       if (!decision.allowed) {
-        throw new GatewayError("rate_limited", `rate limit of ${rpm} requests per minute reached for this key`, {
-          retryAfterMs: decision.retryAfterMs,
-        });
+        throw new GatewayError(
+          "rate_limited",
+          `rate limit of ${rpm} requests per minute reached for this key`,
+          {
+            retryAfterMs: decision.retryAfterMs,
+          },
+        );
       }
       env.admission = create(AdmissionSchema, { limitWindow: decision.window });
     }

@@ -15,7 +15,9 @@ export function createCancellations(nc: NatsConnection, subjects: Subjects): Can
   const sub: Subscription = nc.subscribe(subjects.cancel("*"), {
     callback: (err, msg) => {
       if (err) return;
-      live.get(msg.subject.slice(prefix.length))?.abort(new DOMException("the client cancelled the request", "AbortError"));
+      live
+        .get(msg.subject.slice(prefix.length))
+        ?.abort(new DOMException("the client cancelled the request", "AbortError"));
     },
   });
   return {

@@ -5,5 +5,9 @@ export function costNanoUsd(d: Deployment | undefined, u: Usage | undefined): bi
   if (d === undefined || u === undefined) return 0n;
   const cached = BigInt(Math.min(u.cachedTokens, u.promptTokens));
   const uncached = BigInt(u.promptTokens) - cached;
-  return uncached * d.inputNanoUsdPerToken + cached * d.cachedInputNanoUsdPerToken + BigInt(u.completionTokens) * d.outputNanoUsdPerToken;
+  return (
+    uncached * d.inputNanoUsdPerToken +
+    cached * d.cachedInputNanoUsdPerToken +
+    BigInt(u.completionTokens) * d.outputNanoUsdPerToken
+  );
 }

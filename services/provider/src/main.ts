@@ -22,7 +22,13 @@ runStage({
       const s = secrets.get(id);
       configured.set(id, {
         type: p.type,
-        target: { baseUrl: p.base_url, apiKey: s?.apiKey ?? "", secretKey: s?.secretKey ?? "", region: p.region ?? "us-east-1", apiVersion: p.api_version ?? "" },
+        target: {
+          baseUrl: p.base_url,
+          apiKey: s?.apiKey ?? "",
+          secretKey: s?.secretKey ?? "",
+          region: p.region ?? "us-east-1",
+          apiVersion: p.api_version ?? "",
+        },
       });
       limits.set(id, { maxConnections: p.max_connections, timeoutMs: p.timeout_ms });
     }

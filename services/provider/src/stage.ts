@@ -3,7 +3,15 @@
 // next deployment; after it, the client gets an explicit error frame. Every request that gets
 // here leaves exactly one usage event.
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { GatewayError, encodeFrame, encodeReply, recordTiming, type EventPublisher, type Logger, type StageHandler } from "@switchyard/common";
+import {
+  GatewayError,
+  encodeFrame,
+  encodeReply,
+  recordTiming,
+  type EventPublisher,
+  type Logger,
+  type StageHandler,
+} from "@switchyard/common";
 import {
   ChatRequestSchema,
   EmbedRequestSchema,
@@ -64,10 +72,17 @@ async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
 /** Maps transport failures (refused, reset, timeouts, aborts) to gateway errors. */
 function transportError(err: unknown, cancelled: boolean, deadline: boolean): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (deadline) return new GatewayError("deadline_exceeded", "the request deadline passed while the upstream was working", { cause: err });
+  if (deadline)
+    return new GatewayError(
+      "deadline_exceeded",
+      "the request deadline passed while the upstream was working",
+      { cause: err },
+    );
   if (cancelled) return new GatewayError("cancelled", "the client cancelled the request", { cause: err });
   const code = (err as { code?: string }).code ?? "";
-  const message = /TIMEOUT/i.test(code) ? "the upstream timed out" : `cannot reach the upstream (${code || (err as Error).message})`;
+  const message = /TIMEOUT/i.test(code)
+    ? "the upstream timed out"
+    : `cannot reach the upstream (${code || (err as Error).message})`;
   return new GatewayError("upstream_error", message, { retryable: true, cause: err });
 }
 
@@ -76,8 +91,13 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
 
   function resolve(d: Deployment): { adapter: ProviderAdapter; target: UpstreamTarget; providerId: string } {
     const p = deps.providers.get(d.provider);
-    if (p === undefined) throw new GatewayError("internal", `deployment ${d.id} names unknown provider ${d.provider}`);
-    return { adapter: deps.adapters[p.type], target: { ...p.target, upstreamModel: d.upstreamModel }, providerId: d.provider };
+    if (p === undefined)
+      throw new GatewayError("internal", `deployment ${d.id} names unknown provider ${d.provider}`);
+    return {
+      adapter: deps.adapters[p.type],
+      target: { ...p.target, upstreamModel: d.upstreamModel },
+      providerId: d.provider,
+    };
   }
 
   function timingsWith(env: Envelope, started: bigint, upstreamUs: number): StageTiming[] {
@@ -85,7 +105,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     recordTiming(own, "provider", deps.instance, started);
     const last = own.timings[own.timings.length - 1];
     if (last !== undefined) last.processingUs = Math.max(0, last.processingUs - upstreamUs);
-    own.timings.push(create(StageTimingSchema, { stage: "upstream", instance: deps.instance, processingUs: upstreamUs }));
+    own.timings.push(
+      create(StageTimingSchema, { stage: "upstream", instance: deps.instance, processingUs: upstreamUs }),
+    );
     return own.timings;
   }
 
@@ -114,7 +136,12 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     });
   }
 
-  async function send(providerId: string, req: UpstreamRequest, adapter: ProviderAdapter, signal: AbortSignal): Promise<UpstreamResponse> {
+  async function send(
+    providerId: string,
+    req: UpstreamRequest,
+    adapter: ProviderAdapter,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     const res = await deps.pools.send(providerId, req, signal);
     if (res.status >= 400) throw adapter.mapError(res.status, await readErrorBody(res), res.headers);
     return res;
@@ -127,7 +154,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     let usage: Usage;
     if (env.kind === RequestKind.EMBED) {
       if (adapter.embeddings === undefined) {
-        throw new GatewayError("invalid_argument", `provider ${adapter.id} has no embeddings API`, { retryable: false });
+        throw new GatewayError("invalid_argument", `provider ${adapter.id} has no embeddings API`, {
+          retryable: false,
+        });
       }
       const req = fromBinary(EmbedRequestSchema, env.request);
       const res = await send(providerId, await adapter.embeddings.buildRequest(req, target), adapter, signal);
@@ -140,6 +169,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       const req = fromBinary(ChatRequestSchema, env.request);
       const res = await send(providerId, await adapter.buildRequest(req, target, false), adapter, signal);
       const parsed = adapter.parseResponse(res.status, await res.body.json());
+      // Not every provider sends an id or a creation time; clients expect both.
+      parsed.response.id ||= `chatcmpl-${env.requestId}`;
+      parsed.response.created ||= BigInt(Math.floor(Date.now() / 1000));
       parsed.response.provider = d.provider;
       parsed.response.deployment = d.id;
       result = { case: "chat", value: parsed.response };
@@ -147,12 +179,21 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     }
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
-    nc.publish(env.replySubject, encodeReply(create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard })));
+    nc.publish(
+      env.replySubject,
+      encodeReply(create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard })),
+    );
     return { deployment: d, usage, status: "ok", upstreamMs: Math.round(upstreamMs), ttftMs: 0 };
   }
 
   /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
-  async function stream(env: Envelope, d: Deployment, started: bigint, signal: AbortSignal, deadline: AbortSignal): Promise<Served> {
+  async function stream(
+    env: Envelope,
+    d: Deployment,
+    started: bigint,
+    signal: AbortSignal,
+    deadline: AbortSignal,
+  ): Promise<Served> {
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
     const req = fromBinary(ChatRequestSchema, env.request);
@@ -160,12 +201,18 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const decoder = adapter.createStreamDecoder();
     let seq = 0n;
     let ttftMs = 0;
+    const created = BigInt(Math.floor(Date.now() / 1000));
     const publish = (kind: StreamFrame["kind"], timings: StageTiming[] = []): void => {
-      nc.publish(env.streamSubject, encodeFrame(create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings })));
+      nc.publish(
+        env.streamSubject,
+        encodeFrame(create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings })),
+      );
     };
     const forward = (chunks: ChatChunk[]): void => {
       for (const chunk of chunks) {
         if (chunk.choices.length === 0) continue; // usage-only chunks: usage travels in the done frame
+        chunk.id ||= `chatcmpl-${env.requestId}`;
+        chunk.created ||= created;
         chunk.provider = d.provider;
         chunk.deployment = d.id;
         if (seq === 0n) {
@@ -178,7 +225,12 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       for await (const bytes of res.body as AsyncIterable<Buffer>) forward(decoder.push(bytes));
       const { usage } = decoder.finish();
       const upstreamMs = Math.round(performance.now() - t0);
-      const done = create(StreamDoneSchema, { usage, provider: d.provider, deployment: d.id, timings: timingsWith(env, started, upstreamMs * 1000) });
+      const done = create(StreamDoneSchema, {
+        usage,
+        provider: d.provider,
+        deployment: d.id,
+        timings: timingsWith(env, started, upstreamMs * 1000),
+      });
       publish({ case: "done", value: done });
       return { deployment: d, usage, status: "ok", upstreamMs, ttftMs };
     } catch (err) {
@@ -186,28 +238,46 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       const gerr = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
       if (seq === 0n) throw gerr; // nothing reached the client yet: the caller may fall back
       publish({ case: "error", value: gerr.toInfo() });
-      return { deployment: d, usage: undefined, status: gerr.code, upstreamMs: Math.round(performance.now() - t0), ttftMs };
+      return {
+        deployment: d,
+        usage: undefined,
+        status: gerr.code,
+        upstreamMs: Math.round(performance.now() - t0),
+        ttftMs,
+      };
     }
   }
 
   return async (env, deadline) => {
     const started = process.hrtime.bigint();
     const deployments = deps.cooldowns.order(env.route?.deployments ?? []);
-    if (deployments.length === 0) throw new GatewayError("internal", "the envelope reached the provider without a route");
+    if (deployments.length === 0)
+      throw new GatewayError("internal", "the envelope reached the provider without a route");
     const tracked = deps.cancellations.track(env.requestId, deadline);
     const signal = tracked.signal;
     let last: GatewayError | undefined;
     try {
       for (const [attempt, d] of deployments.entries()) {
         try {
-          const served = await (env.stream ? stream(env, d, started, signal, deadline) : unary(env, d, started, signal));
+          const served = await (env.stream
+            ? stream(env, d, started, signal, deadline)
+            : unary(env, d, started, signal));
           emitUsage(env, served, attempt);
           return "answered";
         } catch (err) {
           last = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
-          if (last.code === "rate_limited" || last.code === "upstream_error") deps.cooldowns.note(d.id, last.retryAfterMs);
+          if (last.code === "rate_limited" || last.code === "upstream_error")
+            deps.cooldowns.note(d.id, last.retryAfterMs);
           if (!last.retryable || signal.aborted) break;
-          deps.log.warn({ requestId: env.requestId, deployment: d.id, code: last.code, upstreamStatus: last.upstreamStatus }, "falling back");
+          deps.log.warn(
+            {
+              requestId: env.requestId,
+              deployment: d.id,
+              code: last.code,
+              upstreamStatus: last.upstreamStatus,
+            },
+            "falling back",
+          );
         }
       }
       throw last ?? new GatewayError("internal", "no deployment was tried");

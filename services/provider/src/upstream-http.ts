@@ -14,7 +14,9 @@ export interface UpstreamPools {
   close(): Promise<void>;
 }
 
-export function createUpstreamPools(limits: ReadonlyMap<string, { maxConnections: number; timeoutMs: number }>): UpstreamPools {
+export function createUpstreamPools(
+  limits: ReadonlyMap<string, { maxConnections: number; timeoutMs: number }>,
+): UpstreamPools {
   const agents = new Map<string, Agent>();
   const agentFor = (providerId: string): Agent => {
     let agent = agents.get(providerId);

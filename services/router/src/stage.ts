@@ -12,9 +12,13 @@ export function createRouterStage(deps: { catalog: Catalog }): StageHandler {
     }
     const wantKind = env.kind === RequestKind.EMBED ? "embedding" : "chat";
     if (entry.kind !== wantKind) {
-      throw new GatewayError("invalid_argument", `the model \`${env.model}\` is a ${entry.kind} model, not a ${wantKind} model`, {
-        field: "model",
-      });
+      throw new GatewayError(
+        "invalid_argument",
+        `the model \`${env.model}\` is a ${entry.kind} model, not a ${wantKind} model`,
+        {
+          field: "model",
+        },
+      );
     }
     env.route = create(RouteDecisionSchema, { deployments: entry.deployments, policy: "pinned" });
     return Promise.resolve(env);
