@@ -65,7 +65,7 @@ describe("interactive pipeline", () => {
       }
       assert.match(text, /\w+/);
       assert.ok(usage > 0);
-      const seen = gw.mock.requests().filter((r) => r.marker.startsWith(`${provider}-`));
+      const seen = gw.mock.requests().filter((r) => (r.marker ?? "").startsWith(`${provider}-`));
       assert.deepEqual(seen.map((r) => r.provider).sort(), [provider, provider]);
       assert.deepEqual(
         seen.map((r) => r.outcome),
