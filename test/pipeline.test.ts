@@ -169,7 +169,12 @@ describe("interactive pipeline", () => {
     for (const e of events) counts.set(e.requestId, (counts.get(e.requestId) ?? 0) + 1);
     for (const id of requestIds) assert.equal(counts.get(id), 1, `usage events for ${id}`);
     const ok = events.filter((e) => e.status === "ok");
-    assert.ok(ok.every((e) => e.deployment !== "" && (e.usage?.promptTokens ?? 0) > 0 && e.costNanoUsd > 0n));
+    for (const e of ok) {
+      assert.ok(
+        e.deployment !== "" && (e.usage?.promptTokens ?? 0) > 0 && e.costNanoUsd > 0n,
+        `usage and cost of ${e.requestId} (${e.deployment})`,
+      );
+    }
     assert.ok(events.some((e) => e.status === "blocked"));
     assert.ok(events.some((e) => e.fallbacks === 1));
   });

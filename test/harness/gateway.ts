@@ -61,8 +61,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   const fallback = (alias: string, first: string) => ({
     alias,
     deployments: [
-      { id: `${alias}-first`, provider: first, model: "mock-gpt" },
-      { id: `${alias}-second`, provider: "mock-openai", model: "mock-gpt" },
+      {
+        id: `${alias}-first`,
+        provider: first,
+        model: "mock-gpt",
+        input_usd_per_mtok: 0.15,
+        output_usd_per_mtok: 0.6,
+      },
+      {
+        id: `${alias}-second`,
+        provider: "mock-openai",
+        model: "mock-gpt",
+        input_usd_per_mtok: 0.15,
+        output_usd_per_mtok: 0.6,
+      },
     ],
   });
   const config = join(dir, "switchyard.yaml");

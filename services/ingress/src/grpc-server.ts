@@ -17,6 +17,7 @@ import {
   ChatChunkSchema,
   Gateway as GatewayService,
   ListModelsResponseSchema,
+  file_grpc_health_v1_health,
   file_switchyard_v1_gateway,
   type ChatChunk,
   type ChatRequest,
@@ -160,7 +161,7 @@ export async function startGrpcDoor(opts: {
 
   const health = new HealthImplementation({ "": "SERVING", "switchyard.v1.Gateway": "SERVING" });
   health.addToServer(server);
-  addReflection(server, [file_switchyard_v1_gateway]);
+  addReflection(server, [file_switchyard_v1_gateway, file_grpc_health_v1_health]);
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => {
