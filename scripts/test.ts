@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const bin = (name: string): string => join(root, "node_modules", ".bin", name);
   await step("lint", "npm", ["run", "--silent", "lint"]);
   await step("typecheck and build", bin("tsc"), ["-b"]);
-  await step("protobuf check", bin("tsx"), ["scripts/proto-check.ts"]);
+  await step("protobuf check", bin("tsx"), ["--conditions=source", "scripts/proto-check.ts"]);
   await ensureInstalled({ log });
 
   const dataDir = mkdtempSync(join(tmpdir(), "switchyard-test-"));
