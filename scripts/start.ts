@@ -37,7 +37,7 @@ function devKey(dataDir: string): string {
 
 async function main(): Promise<void> {
   const root = repoRoot();
-  const dataDir = join(root, ".stack", "local");
+  const dataDir = process.env.SWITCHYARD_DATA_DIR || join(root, ".stack", "local");
   mkdirSync(dataDir, { recursive: true });
   const httpPort = intSetting("SWITCHYARD_HTTP_PORT", 8080);
   const grpcPort = intSetting("SWITCHYARD_GRPC_PORT", 50051);

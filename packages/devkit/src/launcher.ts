@@ -54,7 +54,8 @@ export function createCluster(opts: LaunchOptions): Cluster {
     processes,
     start(name, extraEnv = {}, readyUrl) {
       const replica = processes.filter((p) => p.name === name).length;
-      const metricsPort = nextPort++;
+      // The mock serves its own port; only Switchyard services take a metrics side port.
+      const metricsPort = name === "mock-provider" ? 0 : nextPort++;
       const logFile = join(opts.logDir, `${name}-${replica}.log`);
       const out = createWriteStream(logFile, { flags: "a" });
       const child = spawn(

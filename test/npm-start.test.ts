@@ -1,0 +1,86 @@
+// `npm start`'s launcher: every service reaches /readyz 200, the dev key works, and Ctrl-C
+// (SIGINT) stops every process and frees every port. Runs on free ports and a private data dir,
+// never those of a developer's own `npm start`.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PIPELINE_SERVICES, freePort } from "@switchyard/devkit";
+import { PORT_ENV, freePorts, isPortFree } from "@switchyard/local-stack";
+import { repoRoot, tempDir } from "./harness/env.js";
+
+/** A run of `count` consecutive free ports. */
+async function freeRun(count: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + count > 65535) continue;
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+describe("npm start", () => {
+  it("brings every service to ready and leaves nothing behind on Ctrl-C", async () => {
+    const stackPorts = await freePorts();
+    const http = await freePort();
+    const grpc = await freePort();
+    const mock = await freePort();
+    const metricsBase = await freeRun(PIPELINE_SERVICES.length);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SWITCHYARD_DATA_DIR: tempDir("npm-start"),
+      SWITCHYARD_DEV_KEY: "sy-start-test-key",
+      SWITCHYARD_HTTP_PORT: String(http),
+      SWITCHYARD_GRPC_PORT: String(grpc),
+      SWITCHYARD_MOCK_PORT: String(mock),
+      SWITCHYARD_METRICS_PORT_BASE: String(metricsBase),
+    };
+    for (const [k, v] of Object.entries(stackPorts)) env[PORT_ENV[k as keyof typeof PORT_ENV]] = String(v);
+
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--conditions=source", join(repoRoot(), "scripts", "start.ts")],
+      {
+        cwd: repoRoot(),
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      for (let i = 0; i < 600 && !out.includes("Press Ctrl-C"); i++) {
+        if (child.exitCode !== null) assert.fail(`npm start exited early:\n${out}`);
+        await sleep(100);
+      }
+      assert.match(out, new RegExp(`http://127\\.0\\.0\\.1:${http}/v1`));
+      assert.match(out, new RegExp(`127\\.0\\.0\\.1:${grpc}`));
+      assert.match(out, /sy-start-test-key/);
+
+      for (let i = 0; i < PIPELINE_SERVICES.length; i++) {
+        const res = await fetch(`http://127.0.0.1:${metricsBase + i}/readyz`);
+        assert.equal(res.status, 200, `${PIPELINE_SERVICES[i]} ready`);
+      }
+      const chat = await fetch(`http://127.0.0.1:${http}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer sy-start-test-key", "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "hi" }] }),
+      });
+      assert.equal(chat.status, 200);
+    } finally {
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, out);
+    }
+    const ports = [
+      http,
+      grpc,
+      mock,
+      ...(Object.values(stackPorts) as number[]),
+      ...PIPELINE_SERVICES.map((_, i) => metricsBase + i),
+    ];
+    for (const p of ports) assert.equal(await isPortFree(p), true, `port ${p} is free after Ctrl-C`);
+  });
+});
