@@ -165,6 +165,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       parsed.response.deployment = d.id;
       result = { case: "embed", value: parsed.response };
       usage = parsed.usage;
+      // Some providers (Gemini) report no usage for embeddings: meter ingress's estimate instead.
+      if (usage.promptTokens === 0) usage.promptTokens = usage.totalTokens = env.estimatedPromptTokens;
     } else {
       const req = fromBinary(ChatRequestSchema, env.request);
       const res = await send(providerId, await adapter.buildRequest(req, target, false), adapter, signal);
