@@ -14,6 +14,7 @@ import {
   type EmbedRequest,
   type EmbedResponse,
   type Envelope,
+  type Reply,
   type StageTiming,
   type StreamDone,
 } from "@switchyard/proto";
@@ -119,6 +120,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return value;
   }
 
+  async function unary<T>(
+    env: Envelope,
+    opts: CallOptions,
+    pick: (r: Reply) => T | undefined,
+  ): Promise<Answer<T>> {
+    const reply = await deps.client.unary(env, opts.signal);
+    return { value: failOnError(reply, pick), requestId: env.requestId, timings: reply.timings };
+  }
+
   return {
     authenticate: (presented) => deps.keys.authenticate(presented),
 
@@ -144,9 +154,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         opts,
         chars,
       );
-      const reply = await deps.client.unary(env, opts.signal);
-      const value = failOnError(reply, (r) => (r.result.case === "chat" ? r.result.value : undefined));
-      return { value, requestId: env.requestId, timings: reply.timings };
+      return unary(env, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
     },
 
     async *chatStream(key, req, opts) {
@@ -196,9 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         opts,
         chars,
       );
-      const reply = await deps.client.unary(env, opts.signal);
-      const value = failOnError(reply, (r) => (r.result.case === "embed" ? r.result.value : undefined));
-      return { value, requestId: env.requestId, timings: reply.timings };
+      return unary(env, opts, (r) => (r.result.case === "embed" ? r.result.value : undefined));
     },
 
     models(key) {
