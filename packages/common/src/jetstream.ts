@@ -63,14 +63,30 @@ export interface EventPublisher {
   usage(event: Parameters<typeof create<typeof UsageEventSchema>>[1]): void;
 }
 
+const PUBLISH_ATTEMPTS = 6;
+
 export function createEventPublisher(nc: NatsConnection, subjects: Subjects, log: Logger): EventPublisher {
   const js: JetStreamClient = jetstream(nc);
+  // Off the request path: retried with backoff through short NATS outages; the request id as
+  // Nats-Msg-Id makes a retry of an event the server did store harmless.
+  async function publish(data: Uint8Array, requestId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await js.publish(subjects.usageEvents, data, { msgID: requestId });
+        return;
+      } catch (err) {
+        if (attempt >= PUBLISH_ATTEMPTS || nc.isClosed()) {
+          log.error({ err, requestId }, "usage event not published");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
+  }
   return {
     usage(init) {
       const event: UsageEvent = create(UsageEventSchema, init);
-      js.publish(subjects.usageEvents, toBinary(UsageEventSchema, event), { msgID: event.requestId }).catch(
-        (err: unknown) => log.error({ err, requestId: event.requestId }, "usage event not published"),
-      );
+      void publish(toBinary(UsageEventSchema, event), event.requestId);
     },
   };
 }
