@@ -1,0 +1,151 @@
+// `npm run bench`: added latency, throughput and streaming of Switchyard against the floor
+// (the mock directly), a one-hop proxy and Portkey, all on loopback, in one bounded run.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "@switchyard/local-stack";
+import { runLoad, type LoadResult } from "./load.js";
+import { procStats, type ProcStats } from "./proc-stats.js";
+import { writeReport } from "./report.js";
+import { percentiles, type Percentiles } from "./stats.js";
+import { probeStreams, type StreamResult } from "./stream-probe.js";
+import { SYSTEMS, startSystems, type SystemName } from "./systems.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = [1, 16, 64];
+const UPSTREAM_MS = [0, 50];
+const OPEN_LOOP_RATE = 300;
+const log = (line: string): void => console.log(`[bench] ${line}`);
+
+export interface PointResult {
+  upstreamMs: number;
+  mode: "closed" | "open";
+  concurrency: number;
+  rate?: number;
+  system: SystemName;
+  result: LoadResult;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  machine: { cores: number; memoryGb: number; node: string; cpu: string };
+  seconds: number;
+  points: PointResult[];
+  streams: { system: SystemName; result: StreamResult }[];
+  stages: Record<string, Percentiles>;
+  processes: Record<string, ProcStats>;
+}
+
+const BODY = JSON.stringify({
+  model: "mock-gpt",
+  messages: [{ role: "user", content: "Say something short about benchmarks." }],
+});
+const STREAM_BODY = JSON.stringify({
+  model: "mock-gpt",
+  stream: true,
+  messages: [{ role: "user", content: "Stream a short answer [mock:ttft=20,gap=5,words=20]" }],
+});
+
+async function main(): Promise<void> {
+  const systems = await startSystems(log);
+  const stop = async (): Promise<void> => {
+    await systems.stop();
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? "",
+    },
+    seconds: SECONDS,
+    points: [],
+    streams: [],
+    stages: {},
+    processes: {},
+  };
+  try {
+    for (const s of SYSTEMS) await runLoad(systems.target(s, BODY), { connections: 16, seconds: 2 }); // warm-up
+    for (const upstreamMs of UPSTREAM_MS) {
+      await systems.setUpstream(`latency=${upstreamMs}`);
+      for (const concurrency of CONCURRENCY) {
+        for (const system of SYSTEMS) {
+          const result = await runLoad(systems.target(system, BODY), {
+            connections: concurrency,
+            seconds: SECONDS,
+          });
+          results.points.push({ upstreamMs, mode: "closed", concurrency, system, result });
+          log(
+            `upstream ${upstreamMs} ms c=${concurrency} ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, ${result.rps.toFixed(0)} req/s, errors ${result.errors + result.non2xx}`,
+          );
+        }
+      }
+    }
+    await systems.setUpstream("latency=0");
+    for (const system of SYSTEMS) {
+      const result = await runLoad(systems.target(system, BODY), {
+        connections: 64,
+        seconds: SECONDS,
+        rate: OPEN_LOOP_RATE,
+      });
+      results.points.push({
+        upstreamMs: 0,
+        mode: "open",
+        concurrency: 64,
+        rate: OPEN_LOOP_RATE,
+        system,
+        result,
+      });
+      log(
+        `open loop ${OPEN_LOOP_RATE}/s ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, errors ${result.errors + result.non2xx}`,
+      );
+    }
+    for (const system of SYSTEMS) {
+      const result = await probeStreams(systems.target(system, STREAM_BODY), {
+        streams: 200,
+        concurrency: 16,
+      });
+      results.streams.push({ system, result });
+      log(
+        `stream ${system}: ttft p50 ${result.ttft.p50.toFixed(2)} ms, gap p50 ${result.gap.p50.toFixed(2)} ms, errors ${result.errors}`,
+      );
+    }
+    results.stages = await stageBreakdown(systems.target("switchyard", BODY));
+    for (const [name, pid] of Object.entries(systems.pids())) results.processes[name] = procStats(pid);
+  } finally {
+    await stop();
+  }
+  const dir = join(repoRoot(), "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${results.startedAt.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  writeReport(results);
+  log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks-latency.svg`);
+}
+
+/** Sequential requests, reading each stage's time from `x-switchyard-timing`. */
+async function stageBreakdown(
+  target: ReturnType<Awaited<ReturnType<typeof startSystems>>["target"]>,
+): Promise<Record<string, Percentiles>> {
+  const samples = new Map<string, number[]>();
+  for (let i = 0; i < 300; i++) {
+    const res = await fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...target.headers },
+      body: target.body,
+    });
+    await res.body?.cancel();
+    for (const part of (res.headers.get("x-switchyard-timing") ?? "").split(",")) {
+      const m = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+      if (m?.[1] && m[2]) samples.set(m[1], [...(samples.get(m[1]) ?? []), Number(m[2])]);
+    }
+  }
+  return Object.fromEntries([...samples].map(([stage, v]) => [stage, percentiles(v)]));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
