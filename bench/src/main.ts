@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { repoRoot } from "@switchyard/local-stack";
 import { runLoad, type LoadResult } from "./load.js";
 import { procStats, type ProcStats } from "./proc-stats.js";
+import { hotFunctions, profileOf, type HotFunction } from "./cpu-profile.js";
 import { writeReport } from "./report.js";
 import { percentiles, type Percentiles } from "./stats.js";
 import { probeStreams, type StreamResult } from "./stream-probe.js";
-import { SYSTEMS, startSystems, type SystemName } from "./systems.js";
+import { SYSTEMS, startSystems, stopEverything, type SystemName } from "./systems.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = [1, 16, 64];
@@ -34,6 +35,8 @@ export interface BenchResults {
   streams: { system: SystemName; result: StreamResult }[];
   stages: Record<string, Percentiles>;
   processes: Record<string, ProcStats>;
+  /** The busiest Switchyard process by CPU, and its hottest functions (self time). */
+  profile: { process: string; functions: HotFunction[] } | null;
 }
 
 const BODY = JSON.stringify({
@@ -47,11 +50,10 @@ const STREAM_BODY = JSON.stringify({
 });
 
 async function main(): Promise<void> {
+  process.once("SIGINT", () => void stopEverything().then(() => process.exit(130)));
+  process.once("SIGTERM", () => void stopEverything().then(() => process.exit(143)));
   const systems = await startSystems(log);
-  const stop = async (): Promise<void> => {
-    await systems.stop();
-  };
-  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  const stop = (): Promise<void> => systems.stop();
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     machine: {
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     streams: [],
     stages: {},
     processes: {},
+    profile: null,
   };
   try {
     for (const s of SYSTEMS) await runLoad(systems.target(s, BODY), { connections: 16, seconds: 2 }); // warm-up
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
             `upstream ${upstreamMs} ms c=${concurrency} ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, ${result.rps.toFixed(0)} req/s, errors ${result.errors + result.non2xx}`,
           );
         }
+        logRatios(results.points.slice(-SYSTEMS.length));
       }
     }
     await systems.setUpstream("latency=0");
@@ -117,12 +121,32 @@ async function main(): Promise<void> {
   } finally {
     await stop();
   }
+  const busiest = Object.entries(results.processes)
+    .filter(([name]) => name.startsWith("switchyard-"))
+    .sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds)[0]?.[0];
+  const file =
+    busiest === undefined ? undefined : profileOf(systems.profileDir, busiest.replace("switchyard-", ""));
+  if (busiest !== undefined && file !== undefined)
+    results.profile = { process: busiest, functions: hotFunctions(file) };
+  systems.cleanup();
   const dir = join(repoRoot(), "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${results.startedAt.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
+  const out = join(dir, `${results.startedAt.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(out, JSON.stringify(results, null, 2));
   writeReport(results);
-  log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks-latency.svg`);
+  log(`wrote ${out}, docs/benchmarks.md and docs/benchmarks-latency.svg`);
+}
+
+/** Switchyard/Portkey beside the absolute numbers: added p50/p99 over the floor, and req/s. */
+function logRatios(points: PointResult[]): void {
+  const get = (s: SystemName) => points.find((p) => p.system === s)?.result;
+  const [fl, sy, pk] = [get("floor"), get("switchyard"), get("portkey")];
+  if (!fl || !sy || !pk) return;
+  const r = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "n/a");
+  const add = (x: LoadResult, q: "p50" | "p99"): number => x.latency[q] - fl.latency[q];
+  log(
+    `  switchyard/portkey: added p50 ${add(sy, "p50").toFixed(2)}/${add(pk, "p50").toFixed(2)} ms = ${r(add(sy, "p50"), add(pk, "p50"))}, added p99 ${add(sy, "p99").toFixed(2)}/${add(pk, "p99").toFixed(2)} ms = ${r(add(sy, "p99"), add(pk, "p99"))}, req/s ${sy.rps.toFixed(0)}/${pk.rps.toFixed(0)} = ${r(sy.rps, pk.rps)}`,
+  );
 }
 
 /** Sequential requests, reading each stage's time from `x-switchyard-timing`. */
@@ -145,7 +169,11 @@ async function stageBreakdown(
   return Object.fromEntries([...samples].map(([stage, v]) => [stage, percentiles(v)]));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    console.error(err);
+    await stopEverything();
+    process.exit(1);
+  },
+);

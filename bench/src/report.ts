@@ -45,6 +45,7 @@ export function writeReport(r: BenchResults): void {
     "- Every system runs as its own process on loopback: the local stack (NATS, Redis), the five Switchyard stages (ingress, guard, router, meter, provider), the MOCK provider (the upstream for all systems, fixed latency), a minimal one-hop pass-through proxy (node:http + undici pool), and Portkey's open-source gateway pointed at the same mock.",
     `- Load: autocannon in the bench process, closed loop at concurrency 1, 16, 64 for ${r.seconds} s per point, and an open loop at a fixed rate. The same OpenAI chat-completions request every time. Latencies are autocannon's per-response times at full precision; *added* = system percentile minus the floor's percentile at the same point.`,
     "- The load generator shares the 2 cores with the systems under test, so absolute numbers are pessimistic; the comparison is fair because every system is measured the same way in the same run.",
+    "- Open loop: autocannon's `overallRate` spreads the rate over the connections, and each connection sends its per-second quota back to back at the start of every second (then idles), so arrivals come in bursts of up to 64, not evenly; the open-loop latencies include that queueing for every system alike.",
     "- Streaming: 200 streams at concurrency 16 (mock ttft 20 ms, 5 ms between chunks); time to first content chunk and gaps between chunks as the client sees them.",
     "",
     "## Non-streaming, closed loop",
@@ -58,9 +59,23 @@ export function writeReport(r: BenchResults): void {
       `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(p.result.latency.p50)} | ${f(p.result.latency.p90)} | ${f(p.result.latency.p99)} | ${f(p.result.latency.max)} | ${f(a.p50)} | ${f(a.p99)} | ${p.result.rps.toFixed(0)} | ${p.result.errors + p.result.non2xx} |`,
     );
   }
+  lines.push("", "Latencies in milliseconds.", "", "### Switchyard / Portkey at each point", "");
+  lines.push(
+    "| upstream | conc. | added p50 Sy / Pk (ms) | ratio | added p99 Sy / Pk (ms) | ratio | req/s Sy / Pk | ratio |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  const rat = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "n/a");
+  for (const p of r.points.filter((q) => q.mode === "closed" && q.system === "switchyard")) {
+    const k = at("portkey", p.upstreamMs, p.concurrency);
+    if (!k) continue;
+    const [as, ak] = [added(p), added(k)];
+    lines.push(
+      `| ${p.upstreamMs} ms | ${p.concurrency} | ${f(as.p50)} / ${f(ak.p50)} | ${rat(as.p50, ak.p50)} | ${f(as.p99)} / ${f(ak.p99)} | ${rat(as.p99, ak.p99)} | ${p.result.rps.toFixed(0)} / ${k.result.rps.toFixed(0)} | ${rat(p.result.rps, k.result.rps)} |`,
+    );
+  }
   lines.push(
     "",
-    "Latencies in milliseconds.",
+    "A ratio above 1 means Switchyard adds more latency (or serves more req/s) than Portkey; with a negative or zero Portkey value the ratio is not meaningful.",
     "",
     "## Open loop",
     "",
@@ -116,6 +131,18 @@ export function writeReport(r: BenchResults): void {
   for (const [name, s] of Object.entries(r.processes))
     lines.push(`| ${name} | ${s.cpuSeconds.toFixed(1)} | ${s.peakRssMb.toFixed(0)} |`);
 
+  if (r.profile !== null) {
+    lines.push(
+      "",
+      `## CPU profile of the busiest stage: ${r.profile.process}`,
+      "",
+      "V8 sampling profile over the whole run (`SWITCHYARD_CPU_PROFILE`), functions by self time as a share of the time the process was busy.",
+      "",
+      "| function | where | self % |",
+      "|---|---|---|",
+      ...r.profile.functions.map((h) => `| ${h.name} | ${h.where} | ${h.selfPercent.toFixed(1)} |`),
+    );
+  }
   const sy16 = at("switchyard", 0, 16);
   const pk = (c: number) => at("portkey", 0, c);
   const sy = (c: number) => at("switchyard", 0, c);

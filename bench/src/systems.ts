@@ -1,7 +1,7 @@
 // Everything under test, each in its own process on loopback: the local stack, every Switchyard
 // service, the MOCK provider (the upstream for all systems), the one-hop proxy and Portkey.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,9 +28,27 @@ export interface Systems {
   target(system: SystemName, body: string): Target;
   /** Pids per process, for CPU and memory. */
   pids(): Record<string, number>;
+  /** Where the Switchyard processes write their CPU profiles when they exit. */
+  readonly profileDir: string;
   /** Restarts the mock with new default controls (e.g. `latency=50`). */
   setUpstream(controls: string): Promise<void>;
   stop(): Promise<void>;
+  /** Removes the temporary folder (after the profiles were read). */
+  cleanup(): void;
+}
+
+/** What to undo, newest last: filled while systems start, so a failed start or Ctrl-C stops them too. */
+const undo: (() => Promise<void> | void)[] = [];
+
+/** Stops everything started so far (services, proxy, Portkey, mock, stack); safe to call twice. */
+export async function stopEverything(): Promise<void> {
+  for (let step = undo.pop(); step !== undefined; step = undo.pop()) {
+    try {
+      await step();
+    } catch (err) {
+      console.error(`[bench] while stopping: ${(err as Error).message}`);
+    }
+  }
 }
 
 async function waitHttp(url: string, what: string): Promise<void> {
@@ -55,6 +73,7 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
     dataDir: join(dir, "stack"),
     servers: ["nats", "redis"],
   });
+  undo.push(() => stack.stop());
   const [mockPort, proxyPort, portkeyPort, httpPort, grpcPort, metricsBase] = await Promise.all([
     freePort(),
     freePort(),
@@ -67,6 +86,9 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
   const children: ChildProcess[] = [];
 
   let mock: ChildProcess | undefined;
+  undo.push(() => {
+    for (const c of [...children, mock]) c?.kill("SIGTERM");
+  });
   const startMock = async (controls: string): Promise<void> => {
     if (mock) {
       mock.kill("SIGTERM");
@@ -108,16 +130,20 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       SWITCHYARD_GRPC_PORT: String(grpcPort),
       SWITCHYARD_LOG_LEVEL: "warn",
     },
+    // V8's sampling profiler, written on shutdown: where each stage's CPU goes.
+    profileDir: join(dir, "profiles"),
   });
+  undo.push(() => cluster.stop());
   const stages = PIPELINE_SERVICES.filter((s) => s !== "analytics" && s !== "orchestrator");
+  mkdirSync(join(dir, "profiles"));
   const procs = await Promise.all(stages.map((s) => cluster.start(s)));
   await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));
   await waitHttp(`http://127.0.0.1:${proxyPort}/`, "proxy");
   await waitHttp(`http://127.0.0.1:${portkeyPort}/`, "portkey");
-  log("all systems up");
 
   const mockPath = "/openai/v1/chat/completions";
-  return {
+  const systems: Systems = {
+    profileDir: join(dir, "profiles"),
     target(system, body): Target {
       switch (system) {
         case "floor":
@@ -156,11 +182,29 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       return out;
     },
     setUpstream: startMock,
-    async stop() {
-      await cluster.stop();
-      for (const c of [...children, mock]) c?.kill("SIGTERM");
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    stop: stopEverything,
   };
+  for (const s of SYSTEMS) await assertReachesMock(mockUrl, systems.target(s, PROBE_BODY), s);
+  log("all systems up; each one reached the mock");
+  return systems;
+}
+
+const PROBE_BODY = JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "probe" }] });
+
+/** One request through `system`; it must answer 2xx and the mock must have recorded it. */
+async function assertReachesMock(mockUrl: string, target: Target, system: SystemName): Promise<void> {
+  await fetch(`${mockUrl}/_mock/requests`, { method: "DELETE" });
+  const res = await fetch(target.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...target.headers },
+    body: target.body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  const seen = (await (await fetch(`${mockUrl}/_mock/requests`)).json()) as unknown[];
+  if (res.status >= 300 || seen.length !== 1)
+    throw new Error(
+      `${system} did not reach the mock (status ${res.status}, mock saw ${seen.length}): ${text}`,
+    );
 }

@@ -12,3 +12,4 @@ export * from "./service.js";
 export * from "./side-server.js";
 export * from "./stage-runner.js";
 export * from "./subjects.js";
+export * from "./cpu-profile.js";

@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { ConfigError, env, settings, type EnvValues } from "./config.js";
+import { startCpuProfile } from "./cpu-profile.js";
 import { createLogger, type Logger } from "./logging.js";
 import { connectNats, type ManagedNats } from "./nats.js";
 import { startSideServer, type ReadinessCheck, type SideServer } from "./side-server.js";
@@ -17,6 +18,8 @@ export function baseSettings(defaultMetricsPort: number) {
     metricsPort: env("SWITCHYARD_METRICS_PORT", settings.port().default(defaultMetricsPort)),
     metricsHost: env("SWITCHYARD_METRICS_HOST", z.string().default("127.0.0.1")),
     shutdownTimeoutMs: env("SWITCHYARD_SHUTDOWN_TIMEOUT_MS", settings.positiveInt().default(25_000)),
+    /** When set, a V8 CPU profile of the whole run is written to this file on shutdown. */
+    cpuProfile: env("SWITCHYARD_CPU_PROFILE", z.string().optional()),
   };
 }
 
@@ -58,6 +61,7 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
     throw err;
   }
   const log = createLogger(def.name, config.logLevel);
+  const profiler = await startCpuProfile(config.cpuProfile);
   const side = await startSideServer({
     port: config.metricsPort,
     host: config.metricsHost,
@@ -91,6 +95,7 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
       await running.stop?.();
       await nats.drain();
       await side.close();
+      await profiler.save();
       log.info("stopped");
       process.exit(0);
     })();

@@ -33,6 +33,8 @@ export interface LaunchOptions {
   logDir: string;
   /** First metrics port; each process takes the next free one after it. */
   metricsPortBase: number;
+  /** When set, each service writes a CPU profile `<name>-<replica>.cpuprofile` here on shutdown. */
+  profileDir?: string;
 }
 
 export interface Cluster {
@@ -63,7 +65,15 @@ export function createCluster(opts: LaunchOptions): Cluster {
         ["--enable-source-maps", join(opts.root, "services", name, "dist", "main.js")],
         {
           cwd: opts.root,
-          env: { ...process.env, ...opts.env, SWITCHYARD_METRICS_PORT: String(metricsPort), ...extraEnv },
+          env: {
+            ...process.env,
+            ...opts.env,
+            SWITCHYARD_METRICS_PORT: String(metricsPort),
+            ...(opts.profileDir
+              ? { SWITCHYARD_CPU_PROFILE: join(opts.profileDir, `${name}-${replica}.cpuprofile`) }
+              : {}),
+            ...extraEnv,
+          },
           stdio: ["ignore", "pipe", "pipe"],
         },
       );
