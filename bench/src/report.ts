@@ -119,7 +119,7 @@ export function writeReport(r: BenchResults): void {
     lines.push(`| ${stage} | ${f(p.mean)} | ${f(p.p50)} | ${f(p.p99)} |`);
   lines.push(
     "",
-    "Stage times are the time inside each process; the rest of Switchyard's added latency is NATS hops and (de)serialisation between them.",
+    "Stage times are the time inside each process (upstream = the provider's call to the mock, which includes the mock's own time). *outside stages* = the client's total minus every stage in the header: the HTTP round trip to ingress, ingress's HTTP handling outside its stage time, and the NATS hops ingress → guard → router → meter → provider → ingress with (de)serialisation. *total (client)* = the whole sequential request as the bench sees it.",
     "",
   );
   lines.push(
