@@ -32,7 +32,7 @@ export interface BenchResults {
   machine: { cores: number; memoryGb: number; node: string; cpu: string };
   seconds: number;
   points: PointResult[];
-  streams: { system: SystemName; result: StreamResult }[];
+  streams: { system: SystemName; concurrency: number; result: StreamResult }[];
   stages: Record<string, Percentiles>;
   processes: Record<string, ProcStats>;
   /** The busiest Switchyard process by CPU, and its hottest functions (self time). */
@@ -106,15 +106,18 @@ async function main(): Promise<void> {
         `open loop ${OPEN_LOOP_RATE}/s ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, errors ${result.errors + result.non2xx}`,
       );
     }
-    for (const system of SYSTEMS) {
-      const result = await probeStreams(systems.target(system, STREAM_BODY), {
-        streams: 200,
-        concurrency: 16,
-      });
-      results.streams.push({ system, result });
-      log(
-        `stream ${system}: ttft p50 ${result.ttft.p50.toFixed(2)} ms, gap p50 ${result.gap.p50.toFixed(2)} ms, errors ${result.errors}`,
-      );
+    for (const concurrency of CONCURRENCY) {
+      for (const system of SYSTEMS) {
+        // Enough streams for stable percentiles, bounded in time at every concurrency.
+        const result = await probeStreams(systems.target(system, STREAM_BODY), {
+          streams: Math.max(60, concurrency * 8),
+          concurrency,
+        });
+        results.streams.push({ system, concurrency, result });
+        log(
+          `stream c=${concurrency} ${system}: ttft p50 ${result.ttft.p50.toFixed(2)} ms, gap p50 ${result.gap.p50.toFixed(2)} ms, errors ${result.errors}`,
+        );
+      }
     }
     results.stages = await stageBreakdown(systems.target("switchyard", BODY));
     for (const [name, pid] of Object.entries(systems.pids())) results.processes[name] = procStats(pid);
