@@ -161,6 +161,18 @@ describe("openai SDK against the gateway", () => {
       }),
       (err: unknown) => err instanceof OpenAI.APIError && err.status === 413,
     );
+    // Without a Content-Length the limit is found while reading; the client still reads the 413.
+    const chunk = new TextEncoder().encode("x".repeat(1024 * 1024));
+    let sent = 0;
+    const chunked = await fetch(`${gw.httpUrl}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEYS.dev}`, "content-type": "application/json" },
+      body: new ReadableStream({
+        pull: (c) => (sent++ < 12 ? c.enqueue(chunk) : c.close()),
+      }),
+      duplex: "half",
+    });
+    assert.equal(chunked.status, 413);
     const restricted = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.restricted, maxRetries: 0 });
     await assert.rejects(
       restricted.chat.completions.create({

@@ -3,21 +3,41 @@ import type { IncomingMessage } from "node:http";
 import { GatewayError } from "@switchyard/common";
 
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  if (size === 0) throw new GatewayError("invalid_argument", "the request body is empty; send a JSON object");
+  const body = await readAtMost(req, maxBytes);
+  if (body.length === 0)
+    throw new GatewayError("invalid_argument", "the request body is empty; send a JSON object");
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    return JSON.parse(body.toString("utf8")) as unknown;
   } catch {
     throw new GatewayError("invalid_argument", "the request body is not valid JSON");
   }
+}
+
+/**
+ * The whole body, or payload_too_large past `maxBytes`. Past the limit the rest of the body is
+ * read and dropped rather than left unread: closing a socket with unread bytes resets it, and a
+ * client still sending would get ECONNRESET instead of the 413. The server closes connections
+ * that keep sending after the answer (see `lingerThenClose`).
+ */
+function readAtMost(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const overflow = (): void => {
+      req.off("data", onData).off("end", onEnd).off("error", reject);
+      req.resume();
+      reject(tooLarge(maxBytes));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) overflow();
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks));
+    if (declared > maxBytes) return overflow();
+    req.on("data", onData).once("end", onEnd).once("error", reject);
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {

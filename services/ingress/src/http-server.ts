@@ -11,6 +11,9 @@ import { parseChatBody, parseEmbedBody } from "./openai-request.js";
 import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
 import { timingHeader } from "./timing.js";
 
+/** How long a client that sent too large a body may keep sending after the 413. */
+const LINGER_MS = 5_000;
+
 export interface HttpDoorOptions {
   gateway: Gateway;
   log: Logger;
@@ -210,6 +213,21 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     }
   }
 
+  /**
+   * After answering an oversized body, give the client a moment to finish sending (the rest is
+   * dropped) so it reads the 413 rather than a reset; then close the connection regardless.
+   */
+  function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+    res.once("finish", () => {
+      if (req.complete) return;
+      const timer = setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+      req.once("end", () => {
+        clearTimeout(timer);
+        req.socket.end();
+      });
+    });
+  }
+
   const server: Server = createServer((req, res) => {
     const ctx: { requestId?: string } = {};
     route(req, res, ctx).then(
@@ -219,8 +237,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         if (gerr.code === "internal") log.error({ err, requestId: ctx.requestId }, "request failed");
         sendError(res, gerr, ctx.requestId);
         requests.inc({ route: "error", status: String(gerr.httpStatus) });
-        // Stop reading an oversized body: answer, then close the connection.
-        if (gerr.code === "payload_too_large") res.once("finish", () => req.destroy());
+        if (gerr.code === "payload_too_large") lingerThenClose(req, res);
       },
     );
   });
