@@ -52,6 +52,16 @@ describe("configuration errors at start", () => {
     );
   });
 
+  it("names an unknown inline stage", async () => {
+    const r = await runServiceToExit("ingress", {
+      SWITCHYARD_CONFIG: good,
+      SWITCHYARD_INLINE_STAGES: "guard,provider",
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /SWITCHYARD_INLINE_STAGES/);
+    assert.match(r.stderr, /provider/);
+  });
+
   it("names a missing config file", async () => {
     const r = await runServiceToExit("router", { SWITCHYARD_CONFIG: join(dir, "nope.yaml") });
     assert.equal(r.code, 2);

@@ -98,4 +98,15 @@ export const settings = {
   url: () => z.url(),
   flag: () => z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  /** A comma-separated list of distinct values from `allowed` ("" is the empty list). */
+  list: <const T extends string>(allowed: readonly [T, ...T[]]) =>
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== ""),
+      )
+      .pipe(z.array(z.enum(allowed)).refine((a) => new Set(a).size === a.length, "a value is listed twice")),
 };

@@ -11,5 +11,6 @@ export * from "./pipeline-stage.js";
 export * from "./service.js";
 export * from "./side-server.js";
 export * from "./stage-runner.js";
+export * from "./stage-step.js";
 export * from "./subjects.js";
 export * from "./cpu-profile.js";

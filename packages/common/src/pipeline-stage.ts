@@ -5,7 +5,8 @@ import { env, settings, type EnvValues } from "./config.js";
 import { loadGatewayConfig, type GatewayConfig } from "./gateway-config.js";
 import { createEventPublisher, ensureStreams, type EventPublisher } from "./jetstream.js";
 import { baseSettings, runService, type RunningService, type ServiceContext } from "./service.js";
-import { startStageRunner, type StageHandler } from "./stage-runner.js";
+import { startStageRunner } from "./stage-runner.js";
+import type { StageHandler } from "./stage-step.js";
 
 export function stageSettings(defaultMetricsPort: number) {
   return {

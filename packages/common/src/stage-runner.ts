@@ -1,29 +1,15 @@
 // The loop every pipeline stage runs: take envelopes from the stage's queue group, drop
 // expired ones, shed load past a bound on in-flight work, run the stage's decision, then
 // forward along the routing slip or answer the client with an error.
-import { create } from "@bufbuild/protobuf";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { ReplySchema, type Envelope } from "@switchyard/proto";
+import type { Envelope } from "@switchyard/proto";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import {
-  decodeEnvelope,
-  encodeEnvelope,
-  encodeReply,
-  popNextStage,
-  recordTiming,
-  timeLeftMs,
-} from "./envelope.js";
+import { decodeEnvelope, encodeEnvelope, encodeReply, timeLeftMs } from "./envelope.js";
 import { GatewayError } from "./errors.js";
 import type { EventPublisher } from "./jetstream.js";
 import type { Logger } from "./logging.js";
+import { failedReply, failedUsage, runStep, type StageHandler } from "./stage-step.js";
 import type { Subjects } from "./subjects.js";
-
-/**
- * A stage's decision for one envelope. Return the envelope (possibly changed) to pass it on
- * along the routing slip, or `"answered"` when the stage replied to the client itself.
- * Throw a GatewayError to end the request with that error.
- */
-export type StageHandler = (env: Envelope, signal: AbortSignal) => Promise<Envelope | "answered">;
 
 export interface StageRunnerOptions {
   stage: string;
@@ -80,27 +66,8 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
   });
 
   function replyError(env: Envelope, err: GatewayError): void {
-    opts.events.usage({
-      requestId: env.requestId,
-      tenantId: env.tenantId,
-      keyId: env.keyId,
-      kind: env.kind,
-      model: env.model,
-      status: err.code,
-      stream: env.stream,
-      receivedUnixMs: env.receivedUnixMs,
-      finishedUnixMs: BigInt(Date.now()),
-      timings: env.timings,
-      guard: env.guard,
-    });
-    if (env.replySubject === "") return;
-    const reply = create(ReplySchema, {
-      requestId: env.requestId,
-      result: { case: "error", value: err.toInfo() },
-      timings: env.timings,
-      guard: env.guard,
-    });
-    nc.publish(env.replySubject, encodeReply(reply));
+    opts.events.usage(failedUsage(env, err));
+    if (env.replySubject !== "") nc.publish(env.replySubject, encodeReply(failedReply(env, err)));
   }
 
   async function handle(msg: Msg): Promise<void> {
@@ -131,23 +98,17 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
     inFlightGauge.inc({ stage });
     const signal = AbortSignal.timeout(left);
     try {
-      const result = await opts.handler(env, signal);
-      if (result === "answered") {
-        processed.inc({ stage, outcome: "answered" });
-        return;
+      const outcome = await runStep(stage, opts.instance, opts.handler, env, signal, started);
+      if (outcome.kind === "answered") processed.inc({ stage, outcome: "answered" });
+      else if (outcome.kind === "forward") {
+        nc.publish(opts.subjects.stage(outcome.next), encodeEnvelope(outcome.env));
+        processed.inc({ stage, outcome: "forwarded" });
+      } else {
+        processed.inc({ stage, outcome: outcome.error.code });
+        if (outcome.error.code === "internal")
+          log.error({ err: outcome.error, requestId: env.requestId }, "stage failed");
+        replyError(env, outcome.error);
       }
-      recordTiming(result, stage, opts.instance, started);
-      const next = popNextStage(result);
-      if (next === undefined)
-        throw new GatewayError("internal", `routing slip ended at ${stage} without an answer`);
-      nc.publish(opts.subjects.stage(next), encodeEnvelope(result));
-      processed.inc({ stage, outcome: "forwarded" });
-    } catch (err) {
-      const gerr = GatewayError.from(err);
-      processed.inc({ stage, outcome: gerr.code });
-      if (gerr.code === "internal") log.error({ err, requestId: env.requestId }, "stage failed");
-      recordTiming(env, stage, opts.instance, started);
-      replyError(env, gerr.stage === "" ? gerr.atStage(stage) : gerr);
     } finally {
       inFlight--;
       inFlightGauge.dec({ stage });

@@ -1,5 +1,6 @@
 import { baseSettings, env, loadEnv, loadGatewayConfig, settings } from "@switchyard/common";
 import { z } from "zod";
+import { INLINE_STAGES } from "./inline-stages.js";
 
 const spec = {
   ...baseSettings(9100),
@@ -16,6 +17,14 @@ const spec = {
   maxTimeoutMs: env("SWITCHYARD_MAX_TIMEOUT_MS", settings.positiveInt().default(600_000)),
   /** Requests waiting for an answer at once, beyond which ingress answers 503 at once. */
   maxInFlight: env("SWITCHYARD_MAX_IN_FLIGHT", settings.positiveInt().default(4096)),
+  /**
+   * Stages ingress runs in-process instead of over NATS (docs/architecture.md, "Inline
+   * stages"): saves a NATS hop each; those stages then scale with ingress.
+   */
+  inlineStages: env("SWITCHYARD_INLINE_STAGES", settings.list(INLINE_STAGES).default([])),
+  /** Used only when the meter is inline (its rate limits live in Redis). */
+  redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
+  redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
 };
 
 export function loadConfig(source: NodeJS.ProcessEnv) {

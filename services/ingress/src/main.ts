@@ -1,8 +1,15 @@
-import { buildCatalog, exitOnFatal, runService } from "@switchyard/common";
+import {
+  buildCatalog,
+  createEventPublisher,
+  ensureStreams,
+  exitOnFatal,
+  runService,
+} from "@switchyard/common";
 import { loadConfig } from "./config.js";
 import { createGateway } from "./gateway.js";
 import { startGrpcDoor } from "./grpc-server.js";
 import { startHttpDoor } from "./http-server.js";
+import { createInlineStages } from "./inline-stages.js";
 import { createKeyStore } from "./keys.js";
 import { createPipelineClient } from "./pipeline-client.js";
 import { createStageHistogram } from "./timing.js";
@@ -11,11 +18,18 @@ runService({
   name: "ingress",
   loadConfig,
   start: async ({ config, log, nats, side, subjects, instance }) => {
+    const inline = await createInlineStages({ ...config, stages: config.inlineStages, log });
+    if (config.inlineStages.length > 0) {
+      await ensureStreams(nats.nc, config.subjectPrefix);
+      log.info({ stages: config.inlineStages }, "running stages inline");
+    }
     const client = createPipelineClient({
       nc: nats.nc,
       subjects,
       instanceId: `${process.pid}x${Math.random().toString(36).slice(2, 8)}`,
       maxInFlight: config.maxInFlight,
+      inline: inline.handlers,
+      events: createEventPublisher(nats.nc, subjects, log),
     });
     const gateway = createGateway({
       client,
@@ -40,9 +54,11 @@ runService({
       "listening",
     );
     return {
+      readiness: inline.readiness,
       stop: async () => {
         await Promise.all([http.close(), grpc.close()]);
         await client.close();
+        inline.close();
       },
     };
   },

@@ -1,6 +1,7 @@
 // Ingress's side of the pipeline: publishes an envelope to its first stage and waits for the
 // answer on this replica's inbox: one Reply for unary calls, numbered StreamFrames for streams.
 // Ingress never waits past the deadline, and tells the pipeline when the client goes away.
+// Inline stages at the head of the routing slip run here, in-process, before the first hop.
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
@@ -8,8 +9,13 @@ import {
   decodeFrame,
   decodeReply,
   encodeEnvelope,
+  failedReply,
+  failedUsage,
   popNextStage,
+  runStep,
   timeLeftMs,
+  type EventPublisher,
+  type StageHandler,
   type Subjects,
 } from "@switchyard/common";
 import { CancelSchema, type Envelope, type Reply, type StreamFrame } from "@switchyard/proto";
@@ -34,6 +40,10 @@ export function createPipelineClient(deps: {
   subjects: Subjects;
   instanceId: string;
   maxInFlight: number;
+  /** Stages run in-process, by name; the rest are reached over NATS. */
+  inline: ReadonlyMap<string, StageHandler>;
+  /** Requests an inline stage ends with an error still leave their one usage event. */
+  events: EventPublisher;
 }): PipelineClient {
   const { nc, subjects } = deps;
   const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
@@ -67,10 +77,33 @@ export function createPipelineClient(deps: {
     env.cancelSubject = subjects.cancel(env.requestId);
   }
 
-  function send(env: Envelope): void {
-    const first = popNextStage(env);
-    if (first === undefined) throw new GatewayError("internal", "empty routing slip");
-    nc.publish(subjects.stage(first), encodeEnvelope(env));
+  /**
+   * Runs the inline stages at the head of the routing slip, then publishes to the first stage
+   * that runs elsewhere. Never throws: a failure reaches the waiting call as an error Reply.
+   */
+  async function send(env: Envelope, signal: AbortSignal): Promise<void> {
+    const answer = (reply: Reply): void => pending.get(env.requestId)?.onReply(reply);
+    try {
+      let next = popNextStage(env);
+      for (;;) {
+        if (next === undefined) throw new GatewayError("internal", "empty routing slip");
+        const handler = deps.inline.get(next);
+        if (handler === undefined) break;
+        // Ended meanwhile (deadline or client gone): the watcher has already answered.
+        if (!pending.has(env.requestId)) return;
+        const outcome = await runStep(next, deps.instanceId, handler, env, signal);
+        if (outcome.kind === "answered") return;
+        if (outcome.kind === "failed") {
+          deps.events.usage(failedUsage(env, outcome.error));
+          answer(failedReply(env, outcome.error));
+          return;
+        }
+        next = outcome.next;
+      }
+      if (pending.has(env.requestId)) nc.publish(subjects.stage(next), encodeEnvelope(env));
+    } catch (err) {
+      answer(failedReply(env, GatewayError.from(err).atStage("ingress")));
+    }
   }
 
   function cancel(env: Envelope, reason: string): void {
@@ -121,7 +154,7 @@ export function createPipelineClient(deps: {
           onReply: (reply) => finish(() => resolve(reply)),
           onFrame: () => undefined,
         });
-        send(env);
+        void send(env, signal);
       });
     },
 
@@ -158,7 +191,7 @@ export function createPipelineClient(deps: {
         },
       });
       try {
-        send(env);
+        await send(env, signal);
         for (;;) {
           const event = queue.shift();
           if (event !== undefined) {
