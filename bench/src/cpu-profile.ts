@@ -1,7 +1,6 @@
 // Summarises a V8 .cpuprofile (written by `node --cpu-prof`): the functions with the most
 // self time, so the report can say where a stage's CPU goes.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 
 interface ProfileNode {
   id: number;
@@ -47,10 +46,4 @@ export function hotFunctions(file: string, top = 10): HotFunction[] {
     byName.set(key, entry);
   }
   return [...byName.values()].sort((a, b) => b.selfPercent - a.selfPercent).slice(0, top);
-}
-
-/** The profile a service wrote on shutdown (`<service>-<replica>.cpuprofile`). */
-export function profileOf(dir: string, service: string): string | undefined {
-  const file = join(dir, `${service}-0.cpuprofile`);
-  return existsSync(file) ? file : undefined;
 }

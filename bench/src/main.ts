@@ -1,16 +1,16 @@
 // `npm run bench`: added latency, throughput and streaming of Switchyard against the floor
 // (the mock directly), a one-hop proxy and Portkey, all on loopback, in one bounded run.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@switchyard/local-stack";
 import { runLoad, type LoadResult } from "./load.js";
 import { procStats, type ProcStats } from "./proc-stats.js";
-import { hotFunctions, profileOf, type HotFunction } from "./cpu-profile.js";
+import { hotFunctions, type HotFunction } from "./cpu-profile.js";
 import { writeReport } from "./report.js";
 import { percentiles, type Percentiles } from "./stats.js";
 import { probeStreams, type StreamResult } from "./stream-probe.js";
-import { SYSTEMS, startSystems, stopEverything, type SystemName } from "./systems.js";
+import { SWITCHYARDS, SYSTEMS, startSystems, stopEverything, type SystemName } from "./systems.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = [1, 16, 64];
@@ -33,7 +33,8 @@ export interface BenchResults {
   seconds: number;
   points: PointResult[];
   streams: { system: SystemName; concurrency: number; result: StreamResult }[];
-  stages: Record<string, Percentiles>;
+  /** Per Switchyard topology: each stage's time from x-switchyard-timing, and the rest. */
+  stages: Record<string, Record<string, Percentiles>>;
   processes: Record<string, ProcStats>;
   /** The busiest Switchyard process by CPU, and its hottest functions (self time). */
   profile: { process: string; functions: HotFunction[] } | null;
@@ -119,18 +120,19 @@ async function main(): Promise<void> {
         );
       }
     }
-    results.stages = await stageBreakdown(systems.target("switchyard", BODY));
-    for (const [name, pid] of Object.entries(systems.pids())) results.processes[name] = procStats(pid);
+    for (const s of SWITCHYARDS) results.stages[s] = await stageBreakdown(systems.target(s, BODY));
+    for (const p of systems.processes()) results.processes[p.label] = procStats(p.pid);
   } finally {
     await stop();
   }
-  const busiest = Object.entries(results.processes)
-    .filter(([name]) => name.startsWith("switchyard-"))
-    .sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds)[0]?.[0];
-  const file =
-    busiest === undefined ? undefined : profileOf(systems.profileDir, busiest.replace("switchyard-", ""));
-  if (busiest !== undefined && file !== undefined)
-    results.profile = { process: busiest, functions: hotFunctions(file) };
+  const busiest = systems
+    .processes()
+    .filter((p) => p.profile !== undefined && existsSync(p.profile))
+    .sort(
+      (a, b) => (results.processes[b.label]?.cpuSeconds ?? 0) - (results.processes[a.label]?.cpuSeconds ?? 0),
+    )[0];
+  if (busiest?.profile !== undefined)
+    results.profile = { process: busiest.label, functions: hotFunctions(busiest.profile) };
   systems.cleanup();
   const dir = join(repoRoot(), "bench", "results");
   mkdirSync(dir, { recursive: true });
@@ -143,13 +145,17 @@ async function main(): Promise<void> {
 /** Switchyard/Portkey beside the absolute numbers: added p50/p99 over the floor, and req/s. */
 function logRatios(points: PointResult[]): void {
   const get = (s: SystemName) => points.find((p) => p.system === s)?.result;
-  const [fl, sy, pk] = [get("floor"), get("switchyard"), get("portkey")];
-  if (!fl || !sy || !pk) return;
+  const [fl, pk] = [get("floor"), get("portkey")];
+  if (!fl || !pk) return;
   const r = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "n/a");
   const add = (x: LoadResult, q: "p50" | "p99"): number => x.latency[q] - fl.latency[q];
-  log(
-    `  switchyard/portkey: added p50 ${add(sy, "p50").toFixed(2)}/${add(pk, "p50").toFixed(2)} ms = ${r(add(sy, "p50"), add(pk, "p50"))}, added p99 ${add(sy, "p99").toFixed(2)}/${add(pk, "p99").toFixed(2)} ms = ${r(add(sy, "p99"), add(pk, "p99"))}, req/s ${sy.rps.toFixed(0)}/${pk.rps.toFixed(0)} = ${r(sy.rps, pk.rps)}`,
-  );
+  for (const name of SWITCHYARDS) {
+    const sy = get(name);
+    if (!sy) continue;
+    log(
+      `  ${name}/portkey: added p50 ${add(sy, "p50").toFixed(2)}/${add(pk, "p50").toFixed(2)} ms = ${r(add(sy, "p50"), add(pk, "p50"))}, added p99 ${add(sy, "p99").toFixed(2)}/${add(pk, "p99").toFixed(2)} ms = ${r(add(sy, "p99"), add(pk, "p99"))}, req/s ${sy.rps.toFixed(0)}/${pk.rps.toFixed(0)} = ${r(sy.rps, pk.rps)}`,
+    );
+  }
 }
 
 /** Sequential requests, reading each stage's time from `x-switchyard-timing`. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { repoRoot } from "@switchyard/local-stack";
 import { lineChart } from "./chart.js";
 import type { BenchResults, PointResult } from "./main.js";
+import { SWITCHYARDS } from "./systems.js";
 import { minus } from "./stats.js";
 
 const f = (v: number): string => v.toFixed(2);
@@ -43,6 +44,8 @@ export function writeReport(r: BenchResults): void {
     "## Method",
     "",
     "- Every system runs as its own process on loopback: the local stack (NATS, Redis), the five Switchyard stages (ingress, guard, router, meter, provider), the MOCK provider (the upstream for all systems, fixed latency), a minimal one-hop pass-through proxy (node:http + undici pool), and Portkey's open-source gateway pointed at the same mock.",
+    "- Two Switchyard topologies: **switchyard** has every stage in its own process (ingress → guard → router → meter → provider → ingress: six NATS messages per request); **switchyard-inline** is a second ingress with `SWITCHYARD_INLINE_STAGES=guard,router,meter`, which runs those three stages in-process and sends the envelope straight to the same provider process (two NATS messages).",
+    "- Portkey runs with `@hono/node-server` pinned to 1.14.1 (`overrides` in the root package.json): from 1.14.2 on, that server hands Portkey the fetch Response's immutable headers and every Portkey stream answers 500 `TypeError: immutable` (Portkey-AI/gateway#1389). Portkey's OpenAI stream path also waits 25 ms before it forwards the first chunk (a `setTimeout(25)` in its stream transformer), so its added TTFT includes that on purpose.",
     `- Load: autocannon in the bench process, closed loop at concurrency 1, 16, 64 for ${r.seconds} s per point, and an open loop at a fixed rate. The same OpenAI chat-completions request every time. Latencies are autocannon's per-response times at full precision; *added* = system percentile minus the floor's percentile at the same point.`,
     "- The load generator shares the 2 cores with the systems under test, so absolute numbers are pessimistic; the comparison is fair because every system is measured the same way in the same run.",
     "- Open loop: autocannon's `overallRate` spreads the rate over the connections, and each connection sends its per-second quota back to back at the start of every second (then idles), so arrivals come in bursts of up to 64, not evenly; the open-loop latencies include that queueing for every system alike.",
@@ -61,16 +64,17 @@ export function writeReport(r: BenchResults): void {
   }
   lines.push("", "Latencies in milliseconds.", "", "### Switchyard / Portkey at each point", "");
   lines.push(
-    "| upstream | conc. | added p50 Sy / Pk (ms) | ratio | added p99 Sy / Pk (ms) | ratio | req/s Sy / Pk | ratio |",
-    "|---|---|---|---|---|---|---|---|",
+    "| upstream | conc. | system | added p50 Sy / Pk (ms) | ratio | added p99 Sy / Pk (ms) | ratio | req/s Sy / Pk | ratio |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   const rat = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "n/a");
-  for (const p of r.points.filter((q) => q.mode === "closed" && q.system === "switchyard")) {
+  const isSwitchyard = (system: string): boolean => (SWITCHYARDS as readonly string[]).includes(system);
+  for (const p of r.points.filter((q) => q.mode === "closed" && isSwitchyard(q.system))) {
     const k = at("portkey", p.upstreamMs, p.concurrency);
     if (!k) continue;
     const [as, ak] = [added(p), added(k)];
     lines.push(
-      `| ${p.upstreamMs} ms | ${p.concurrency} | ${f(as.p50)} / ${f(ak.p50)} | ${rat(as.p50, ak.p50)} | ${f(as.p99)} / ${f(ak.p99)} | ${rat(as.p99, ak.p99)} | ${p.result.rps.toFixed(0)} / ${k.result.rps.toFixed(0)} | ${rat(p.result.rps, k.result.rps)} |`,
+      `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(as.p50)} / ${f(ak.p50)} | ${rat(as.p50, ak.p50)} | ${f(as.p99)} / ${f(ak.p99)} | ${rat(as.p99, ak.p99)} | ${p.result.rps.toFixed(0)} / ${k.result.rps.toFixed(0)} | ${rat(p.result.rps, k.result.rps)} |`,
     );
   }
   lines.push(
@@ -100,29 +104,30 @@ export function writeReport(r: BenchResults): void {
   for (const s of r.streams) {
     const t = s.result;
     const fl = floorStreamAt(s.concurrency);
+    // A system whose every stream failed has no times; print dashes, not "minus the floor".
+    const g = (v: number): string => (t.ttft.n === 0 ? "—" : f(v));
     lines.push(
-      `| ${s.concurrency} | ${s.system} | ${f(t.ttft.p50)} | ${f(t.ttft.p99)} | ${f(t.ttft.p50 - (fl?.ttft.p50 ?? 0))} | ${f(t.gap.p50)} | ${f(t.gap.p99)} | ${f(t.gap.p50 - (fl?.gap.p50 ?? 0))} | ${t.errors} |`,
-    );
-  }
-  const failed = r.streams.filter((s) => s.result.ttft.n === 0).map((s) => s.system);
-  if (failed.includes("portkey")) {
-    lines.push(
-      "",
-      "Portkey's streaming fails on this machine's Node 20: every stream answers 500, and its log shows `TypeError: immutable` from `Headers.append` inside its response handler (it edits the headers of a fetch Response, which Node 20's undici forbids). Its streaming cannot be compared here; non-streaming works.",
+      `| ${s.concurrency} | ${s.system} | ${g(t.ttft.p50)} | ${g(t.ttft.p99)} | ${g(t.ttft.p50 - (fl?.ttft.p50 ?? 0))} | ${g(t.gap.p50)} | ${g(t.gap.p99)} | ${g(t.gap.p50 - (fl?.gap.p50 ?? 0))} | ${t.errors} |`,
     );
   }
   lines.push(
     "",
     "## Where Switchyard's time goes (x-switchyard-timing, 300 sequential requests)",
     "",
-    "| stage | mean | p50 | p99 |",
-    "|---|---|---|---|",
+    `| stage | ${SWITCHYARDS.map((s) => `${s} p50 | ${s} p99`).join(" | ")} |`,
+    `|---|${SWITCHYARDS.map(() => "---|---").join("|")}|`,
   );
-  for (const [stage, p] of Object.entries(r.stages))
-    lines.push(`| ${stage} | ${f(p.mean)} | ${f(p.p50)} | ${f(p.p99)} |`);
+  const stageNames = [...new Set(SWITCHYARDS.flatMap((s) => Object.keys(r.stages[s] ?? {})))];
+  for (const stage of stageNames) {
+    const cells = SWITCHYARDS.map((s) => {
+      const p = r.stages[s]?.[stage];
+      return p ? `${f(p.p50)} | ${f(p.p99)}` : "— | —";
+    });
+    lines.push(`| ${stage} | ${cells.join(" | ")} |`);
+  }
   lines.push(
     "",
-    "Stage times are the time inside each process (upstream = the provider's call to the mock, which includes the mock's own time). *outside stages* = the client's total minus every stage in the header: the HTTP round trip to ingress, ingress's HTTP handling outside its stage time, and the NATS hops ingress → guard → router → meter → provider → ingress with (de)serialisation. *total (client)* = the whole sequential request as the bench sees it.",
+    "Stage times are the time inside each process (upstream = the provider's call to the mock, which includes the mock's own time). *outside stages* = the client's total minus every stage in the header: the HTTP round trip to ingress, ingress's HTTP handling outside its stage time, and the NATS hops with (de)serialisation (ingress → guard → router → meter → provider → ingress; for switchyard-inline, ingress → provider → ingress). *total (client)* = the whole sequential request as the bench sees it.",
     "",
   );
   lines.push(
@@ -146,32 +151,33 @@ export function writeReport(r: BenchResults): void {
       ...r.profile.functions.map((h) => `| ${h.name} | ${h.where} | ${h.selfPercent.toFixed(1)} |`),
     );
   }
-  const sy16 = at("switchyard", 0, 16);
   const pk = (c: number) => at("portkey", 0, c);
-  const sy = (c: number) => at("switchyard", 0, c);
   const ratio = (a?: number, b?: number): string => (a !== undefined && b ? (a / b).toFixed(2) : "n/a");
   const addedP99 = (p?: PointResult): number | undefined => (p ? added(p).p99 : undefined);
-  const syTtft =
-    (r.streams.find((s) => s.system === "switchyard" && s.concurrency === 16)?.result.ttft.p50 ?? 0) -
-    (floorStream?.ttft.p50 ?? 0);
   const verdict = (ok: boolean): string => (ok ? "met" : "**missed**");
   lines.push(
     "",
     "## Targets (upstream 0 ms)",
     "",
-    "| target | result | Switchyard/Portkey | verdict |",
-    "|---|---|---|---|",
-    `| added p99 ≤ 3 ms at c=16 | ${f(addedP99(sy16) ?? NaN)} ms | | ${verdict((addedP99(sy16) ?? Infinity) <= 3)} |`,
-    ...[1, 16].map(
-      (c) =>
-        `| added p99 ≤ Portkey's at c=${c} | ${f(addedP99(sy(c)) ?? NaN)} vs ${f(addedP99(pk(c)) ?? NaN)} ms | ${ratio(addedP99(sy(c)), addedP99(pk(c)))} | ${verdict((addedP99(sy(c)) ?? Infinity) <= (addedP99(pk(c)) ?? -Infinity))} |`,
-    ),
-    `| throughput at c=64 ≥ Portkey's | ${sy(64)?.result.rps.toFixed(0)} vs ${pk(64)?.result.rps.toFixed(0)} req/s | ${ratio(sy(64)?.result.rps, pk(64)?.result.rps)} | ${verdict((sy(64)?.result.rps ?? 0) >= (pk(64)?.result.rps ?? Infinity))} |`,
-    `| added TTFT p50 ≤ 1 ms | ${f(syTtft)} ms | | ${verdict(syTtft <= 1)} |`,
-    "",
-    "![added p99 latency against concurrency](benchmarks-latency.svg)",
-    "",
+    "| system | target | result | Switchyard/Portkey | verdict |",
+    "|---|---|---|---|---|",
   );
+  for (const name of SWITCHYARDS) {
+    const sy = (c: number) => at(name, 0, c);
+    const ttft =
+      (r.streams.find((s) => s.system === name && s.concurrency === 16)?.result.ttft.p50 ?? NaN) -
+      (floorStream?.ttft.p50 ?? 0);
+    lines.push(
+      `| ${name} | added p99 ≤ 3 ms at c=16 | ${f(addedP99(sy(16)) ?? NaN)} ms | | ${verdict((addedP99(sy(16)) ?? Infinity) <= 3)} |`,
+      ...[1, 16].map(
+        (c) =>
+          `| ${name} | added p99 ≤ Portkey's at c=${c} | ${f(addedP99(sy(c)) ?? NaN)} vs ${f(addedP99(pk(c)) ?? NaN)} ms | ${ratio(addedP99(sy(c)), addedP99(pk(c)))} | ${verdict((addedP99(sy(c)) ?? Infinity) <= (addedP99(pk(c)) ?? -Infinity))} |`,
+      ),
+      `| ${name} | throughput at c=64 ≥ Portkey's | ${sy(64)?.result.rps.toFixed(0)} vs ${pk(64)?.result.rps.toFixed(0)} req/s | ${ratio(sy(64)?.result.rps, pk(64)?.result.rps)} | ${verdict((sy(64)?.result.rps ?? 0) >= (pk(64)?.result.rps ?? Infinity))} |`,
+      `| ${name} | added TTFT p50 ≤ 1 ms (c=16) | ${f(ttft)} ms | | ${verdict(ttft <= 1)} |`,
+    );
+  }
+  lines.push("", "![added p99 latency against concurrency](benchmarks-latency.svg)", "");
   const root = repoRoot();
   writeFileSync(join(root, "docs", "benchmarks.md"), lines.join("\n"));
   const series: Record<string, [number, number][]> = {};

@@ -9,6 +9,8 @@ export interface StreamResult {
   errors: number;
 }
 
+const NON_EMPTY_CONTENT = /"content":"[^"]/;
+
 const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
 
 async function oneStream(target: Target, ttfts: number[], gaps: number[]): Promise<void> {
@@ -30,7 +32,8 @@ async function oneStream(target: Target, ttfts: number[], gaps: number[]): Promi
     const events = buffered.split("\n\n");
     buffered = events.pop() ?? "";
     for (const e of events) {
-      if (!e.includes('"content"')) continue;
+      // The first token is the first non-empty content delta (the role chunk before it carries "").
+      if (!NON_EMPTY_CONTENT.test(e)) continue;
       const now = performance.now();
       if (last === 0) ttfts.push(now - t0);
       else gaps.push(now - last);

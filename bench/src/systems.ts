@@ -1,5 +1,6 @@
 // Everything under test, each in its own process on loopback: the local stack, every Switchyard
-// service, the MOCK provider (the upstream for all systems), the one-hop proxy and Portkey.
+// service, a second ingress running guard/router/meter inline (same provider), the MOCK
+// provider (the upstream for all systems), the one-hop proxy and Portkey.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,18 +19,25 @@ import {
 import { ensureInstalled, freePorts, repoRoot, startStack, type Stack } from "@switchyard/local-stack";
 import type { Target } from "./load.js";
 
-export type SystemName = "floor" | "proxy" | "switchyard" | "portkey";
-export const SYSTEMS: SystemName[] = ["floor", "proxy", "switchyard", "portkey"];
+export type SystemName = "floor" | "proxy" | "switchyard" | "switchyard-inline" | "portkey";
+export const SYSTEMS: SystemName[] = ["floor", "proxy", "switchyard", "switchyard-inline", "portkey"];
+/** The two Switchyard topologies: every stage in its own process, and guard/router/meter inline. */
+export const SWITCHYARDS = ["switchyard", "switchyard-inline"] as const;
+
+export interface MeasuredProcess {
+  label: string;
+  pid: number;
+  /** Where a Switchyard process writes its CPU profile when it exits. */
+  profile?: string;
+}
 
 const DEV_KEY = "sy-bench-key";
 const MOCK_KEY = LOCAL_SECRETS.MOCK_OPENAI_API_KEY ?? "";
 
 export interface Systems {
   target(system: SystemName, body: string): Target;
-  /** Pids per process, for CPU and memory. */
-  pids(): Record<string, number>;
-  /** Where the Switchyard processes write their CPU profiles when they exit. */
-  readonly profileDir: string;
+  /** Every process under test, for CPU, memory and profiles. */
+  processes(): MeasuredProcess[];
   /** Restarts the mock with new default controls (e.g. `latency=50`). */
   setUpstream(controls: string): Promise<void>;
   stop(): Promise<void>;
@@ -74,14 +82,17 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
     servers: ["nats", "redis"],
   });
   undo.push(() => stack.stop());
-  const [mockPort, proxyPort, portkeyPort, httpPort, grpcPort, metricsBase] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [mockPort, proxyPort, portkeyPort, httpPort, grpcPort, inlineHttpPort, inlineGrpcPort, metricsBase] =
+    await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
   const mockUrl = `http://127.0.0.1:${mockPort}`;
   const children: ChildProcess[] = [];
 
@@ -137,13 +148,18 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
   const stages = PIPELINE_SERVICES.filter((s) => s !== "analytics" && s !== "orchestrator");
   mkdirSync(join(dir, "profiles"));
   const procs = await Promise.all(stages.map((s) => cluster.start(s)));
-  await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));
+  // The same gateway with guard, router and meter inside ingress; it shares the provider.
+  const inlineIngress = await cluster.start("ingress", {
+    SWITCHYARD_INLINE_STAGES: "guard,router,meter",
+    SWITCHYARD_HTTP_PORT: String(inlineHttpPort),
+    SWITCHYARD_GRPC_PORT: String(inlineGrpcPort),
+  });
+  await Promise.all([...procs, inlineIngress].map((p) => cluster.waitReady(p, 60_000)));
   await waitHttp(`http://127.0.0.1:${proxyPort}/`, "proxy");
   await waitHttp(`http://127.0.0.1:${portkeyPort}/`, "portkey");
 
   const mockPath = "/openai/v1/chat/completions";
   const systems: Systems = {
-    profileDir: join(dir, "profiles"),
     target(system, body): Target {
       switch (system) {
         case "floor":
@@ -155,8 +171,9 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
             body,
           };
         case "switchyard":
+        case "switchyard-inline":
           return {
-            url: `http://127.0.0.1:${httpPort}/v1/chat/completions`,
+            url: `http://127.0.0.1:${system === "switchyard" ? httpPort : inlineHttpPort}/v1/chat/completions`,
             headers: { authorization: `Bearer ${DEV_KEY}` },
             body,
           };
@@ -172,13 +189,18 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
           };
       }
     },
-    pids() {
-      const out: Record<string, number> = {
-        mock: mock?.pid ?? 0,
-        proxy: proxy.pid ?? 0,
-        portkey: portkey.pid ?? 0,
-      };
-      for (const p of cluster.processes) out[`switchyard-${p.name}`] = p.child.pid ?? 0;
+    processes() {
+      const out: MeasuredProcess[] = [
+        { label: "mock", pid: mock?.pid ?? 0 },
+        { label: "proxy", pid: proxy.pid ?? 0 },
+        { label: "portkey", pid: portkey.pid ?? 0 },
+      ];
+      for (const p of cluster.processes)
+        out.push({
+          label: p === inlineIngress ? "switchyard-inline-ingress" : `switchyard-${p.name}`,
+          pid: p.child.pid ?? 0,
+          profile: join(dir, "profiles", `${p.name}-${p.replica}.cpuprofile`),
+        });
       return out;
     },
     setUpstream: startMock,
