@@ -58,6 +58,8 @@ interface Served {
   status: string;
   upstreamMs: number;
   ttftMs: number;
+  /** A unary answer, published by the caller together with the usage event (one socket write). */
+  reply?: Uint8Array;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -181,11 +183,10 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     }
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
-    nc.publish(
-      env.replySubject,
-      encodeReply(create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard })),
+    const reply = encodeReply(
+      create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard }),
     );
-    return { deployment: d, usage, status: "ok", upstreamMs: Math.round(upstreamMs), ttftMs: 0 };
+    return { deployment: d, usage, status: "ok", upstreamMs: Math.round(upstreamMs), ttftMs: 0, reply };
   }
 
   /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
@@ -264,6 +265,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
           const served = await (env.stream
             ? stream(env, d, started, signal, deadline)
             : unary(env, d, started, signal));
+          // Same tick: nats.js sends both in one write.
+          if (served.reply !== undefined) nc.publish(env.replySubject, served.reply);
           emitUsage(env, served, attempt);
           return "answered";
         } catch (err) {
