@@ -55,11 +55,23 @@ describe("configuration errors at start", () => {
   it("names an unknown inline stage", async () => {
     const r = await runServiceToExit("ingress", {
       SWITCHYARD_CONFIG: good,
-      SWITCHYARD_INLINE_STAGES: "guard,provider",
+      SWITCHYARD_INLINE_STAGES: "guard,cache",
     });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /SWITCHYARD_INLINE_STAGES/);
-    assert.match(r.stderr, /provider/);
+    assert.match(r.stderr, /cache/);
+  });
+
+  it("names a missing secret of an inline provider in ingress", async () => {
+    const env: NodeJS.ProcessEnv = {
+      SWITCHYARD_CONFIG: good,
+      SWITCHYARD_INLINE_STAGES: "provider",
+      ...LOCAL_SECRETS,
+    };
+    delete env.MOCK_GEMINI_API_KEY;
+    const r = await runServiceToExit("ingress", env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /api_key_env: environment variable MOCK_GEMINI_API_KEY is not set/);
   });
 
   it("names a missing config file", async () => {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI from "openai";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { dropStreamAfterFirstChunk } from "./harness/disconnect.js";
 import { readUsageEvents } from "./harness/usage-events.js";
 
 const CHAT_ALIASES: Record<string, string> = {
@@ -121,30 +122,7 @@ describe("interactive pipeline", () => {
   });
 
   it("closes the upstream connection when the client disconnects mid-stream", async () => {
-    const aborter = new AbortController();
-    const res = await fetch(`${gw.httpUrl}/chat/completions`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${KEYS.dev}`,
-        "content-type": "application/json",
-        "x-request-id": nextId(),
-      },
-      body: JSON.stringify({
-        model: "mock-gpt",
-        stream: true,
-        messages: [{ role: "user", content: "long [mock:words=200,gap=50] [marker:disconnect]" }],
-      }),
-      signal: aborter.signal,
-    });
-    const reader = res.body!.getReader();
-    await reader.read();
-    aborter.abort();
-    let outcome = "";
-    for (let i = 0; i < 50 && outcome !== "client_closed"; i++) {
-      await sleep(100);
-      outcome = gw.mock.requests().find((r) => r.marker === "disconnect")?.outcome ?? "";
-    }
-    assert.equal(outcome, "client_closed");
+    assert.equal(await dropStreamAfterFirstChunk(gw, "disconnect", nextId()), "client_closed");
   });
 
   it("maps upstream failures and deadlines to 502 and 504", async () => {

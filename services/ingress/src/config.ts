@@ -1,4 +1,11 @@
-import { baseSettings, env, loadEnv, loadGatewayConfig, settings } from "@switchyard/common";
+import {
+  baseSettings,
+  env,
+  loadEnv,
+  loadGatewayConfig,
+  resolveProviderSecrets,
+  settings,
+} from "@switchyard/common";
 import { z } from "zod";
 import { INLINE_STAGES } from "./inline-stages.js";
 
@@ -29,7 +36,10 @@ const spec = {
 
 export function loadConfig(source: NodeJS.ProcessEnv) {
   const values = loadEnv(spec, source);
-  return { ...values, gateway: loadGatewayConfig(values.configPath) };
+  const gateway = loadGatewayConfig(values.configPath);
+  // An inline provider needs the credentials here: a missing one stops the start, named.
+  if (values.inlineStages.includes("provider")) resolveProviderSecrets(gateway, source);
+  return { ...values, gateway };
 }
 
 export type IngressConfig = ReturnType<typeof loadConfig>;

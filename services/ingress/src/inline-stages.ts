@@ -1,23 +1,27 @@
 // Stages ingress can run in-process. Each is the same handler its own process runs, so the
 // only difference is the NATS hop saved (and that the stage then scales with ingress).
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   buildCatalog,
+  type EventPublisher,
   type GatewayConfig,
   type Logger,
   type ReadinessCheck,
   type StageHandler,
+  type Subjects,
 } from "@switchyard/common";
 import { createGuardStage } from "@switchyard/guard/stage";
 import { createAdmission } from "@switchyard/meter/admission";
+import { createProviderWorker, type Publish } from "@switchyard/provider/worker";
 import { createRouterStage } from "@switchyard/router/stage";
 
-export const INLINE_STAGES = ["guard", "router", "meter"] as const;
+export const INLINE_STAGES = ["guard", "router", "meter", "provider"] as const;
 export type InlineStage = (typeof INLINE_STAGES)[number];
 
 export interface InlineStages {
   handlers: ReadonlyMap<string, StageHandler>;
   readiness: Record<string, ReadinessCheck>;
-  close: () => void;
+  close: () => Promise<void>;
 }
 
 export async function createInlineStages(deps: {
@@ -26,10 +30,16 @@ export async function createInlineStages(deps: {
   redisUrl: string;
   redisPrefix: string;
   log: Logger;
+  instance: string;
+  nc: NatsConnection;
+  subjects: Subjects;
+  events: EventPublisher;
+  /** How an inline provider sends answers and stream frames (straight to the waiting call). */
+  publish: Publish;
 }): Promise<InlineStages> {
   const handlers = new Map<string, StageHandler>();
   let readiness: Record<string, ReadinessCheck> = {};
-  let close = (): void => undefined;
+  const closers: (() => void | Promise<void>)[] = [];
   for (const stage of deps.stages) {
     switch (stage) {
       case "guard":
@@ -42,10 +52,22 @@ export async function createInlineStages(deps: {
         const admission = await createAdmission({ ...deps, keys: deps.gateway.keys });
         handlers.set(stage, admission.handler);
         readiness = admission.readiness;
-        close = admission.close;
+        closers.push(admission.close);
+        break;
+      }
+      case "provider": {
+        const worker = createProviderWorker({ ...deps, secretsFrom: process.env });
+        handlers.set(stage, worker.handler);
+        closers.push(worker.close);
         break;
       }
     }
   }
-  return { handlers, readiness, close };
+  return {
+    handlers,
+    readiness,
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
 }

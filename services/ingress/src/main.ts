@@ -11,25 +11,39 @@ import { startGrpcDoor } from "./grpc-server.js";
 import { startHttpDoor } from "./http-server.js";
 import { createInlineStages } from "./inline-stages.js";
 import { createKeyStore } from "./keys.js";
-import { createPipelineClient } from "./pipeline-client.js";
+import { createPipelineClient, type PipelineClient } from "./pipeline-client.js";
 import { createStageHistogram } from "./timing.js";
 
 runService({
   name: "ingress",
   loadConfig,
   start: async ({ config, log, nats, side, subjects, instance }) => {
-    const inline = await createInlineStages({ ...config, stages: config.inlineStages, log });
+    const events = createEventPublisher(nats.nc, subjects, log);
+    // Late-bound: an inline provider answers through the client created just below.
+    let client: PipelineClient | undefined = undefined;
+    const inline = await createInlineStages({
+      ...config,
+      stages: config.inlineStages,
+      log,
+      instance,
+      nc: nats.nc,
+      subjects,
+      events,
+      publish: (subject, data) => {
+        if (client?.deliver(subject, data) !== true) nats.nc.publish(subject, data);
+      },
+    });
     if (config.inlineStages.length > 0) {
       await ensureStreams(nats.nc, config.subjectPrefix);
       log.info({ stages: config.inlineStages }, "running stages inline");
     }
-    const client = createPipelineClient({
+    client = createPipelineClient({
       nc: nats.nc,
       subjects,
       instanceId: `${process.pid}x${Math.random().toString(36).slice(2, 8)}`,
       maxInFlight: config.maxInFlight,
       inline: inline.handlers,
-      events: createEventPublisher(nats.nc, subjects, log),
+      events,
     });
     const gateway = createGateway({
       client,
@@ -57,8 +71,8 @@ runService({
       readiness: inline.readiness,
       stop: async () => {
         await Promise.all([http.close(), grpc.close()]);
-        await client.close();
-        inline.close();
+        await client?.close();
+        await inline.close();
       },
     };
   },

@@ -32,6 +32,11 @@ export interface PipelineClient {
   /** Frames in sequence order, ending with a terminal frame or an early error Reply. */
   stream(env: Envelope, signal: AbortSignal): AsyncGenerator<StreamEvent>;
   inFlight(): number;
+  /**
+   * Hands a reply or stream frame addressed to this replica's inbox straight to the waiting
+   * call, as an inline provider does; false for any other subject.
+   */
+  deliver(subject: string, data: Uint8Array): boolean;
   close(): Promise<void>;
 }
 
@@ -49,18 +54,22 @@ export function createPipelineClient(deps: {
   const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
   const pending = new Map<string, Pending>();
 
+  const onReply = (data: Uint8Array): void => {
+    const reply = decodeReply(data);
+    pending.get(reply.requestId)?.onReply(reply);
+  };
+  const onFrame = (data: Uint8Array): void => {
+    const frame = decodeFrame(data);
+    pending.get(frame.requestId)?.onFrame(frame);
+  };
   const replies: Subscription = nc.subscribe(`${inbox}.r.*`, {
     callback: (err, msg) => {
-      if (err) return;
-      const reply = decodeReply(msg.data);
-      pending.get(reply.requestId)?.onReply(reply);
+      if (err === null) onReply(msg.data);
     },
   });
   const frames: Subscription = nc.subscribe(`${inbox}.f.*`, {
     callback: (err, msg) => {
-      if (err) return;
-      const frame = decodeFrame(msg.data);
-      pending.get(frame.requestId)?.onFrame(frame);
+      if (err === null) onFrame(msg.data);
     },
   });
 
@@ -81,8 +90,10 @@ export function createPipelineClient(deps: {
    * Runs the inline stages at the head of the routing slip, then publishes to the first stage
    * that runs elsewhere. Never throws: a failure reaches the waiting call as an error Reply.
    */
-  async function send(env: Envelope, signal: AbortSignal): Promise<void> {
+  async function send(env: Envelope): Promise<void> {
     const answer = (reply: Reply): void => pending.get(env.requestId)?.onReply(reply);
+    // What a stage process gets as the handler's signal: the envelope's deadline.
+    let deadline: AbortSignal | undefined;
     try {
       let next = popNextStage(env);
       for (;;) {
@@ -91,7 +102,8 @@ export function createPipelineClient(deps: {
         if (handler === undefined) break;
         // Ended meanwhile (deadline or client gone): the watcher has already answered.
         if (!pending.has(env.requestId)) return;
-        const outcome = await runStep(next, deps.instanceId, handler, env, signal);
+        deadline ??= AbortSignal.timeout(Math.max(timeLeftMs(env), 0));
+        const outcome = await runStep(next, deps.instanceId, handler, env, deadline);
         if (outcome.kind === "answered") return;
         if (outcome.kind === "failed") {
           deps.events.usage(failedUsage(env, outcome.error));
@@ -154,7 +166,7 @@ export function createPipelineClient(deps: {
           onReply: (reply) => finish(() => resolve(reply)),
           onFrame: () => undefined,
         });
-        void send(env, signal);
+        void send(env);
       });
     },
 
@@ -191,7 +203,8 @@ export function createPipelineClient(deps: {
         },
       });
       try {
-        await send(env, signal);
+        // Not awaited: an inline provider runs until the stream ends, and frames must flow meanwhile.
+        void send(env);
         for (;;) {
           const event = queue.shift();
           if (event !== undefined) {
@@ -206,6 +219,15 @@ export function createPipelineClient(deps: {
         pending.delete(env.requestId);
         unwatch();
       }
+    },
+
+    deliver(subject, data) {
+      if (!subject.startsWith(`${inbox}.`)) return false;
+      const kind = subject.slice(inbox.length + 1, inbox.length + 3);
+      if (kind === "r.") onReply(data);
+      else if (kind === "f.") onFrame(data);
+      else return false;
+      return true;
     },
 
     async close() {

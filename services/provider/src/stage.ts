@@ -28,7 +28,6 @@ import {
   type Usage,
 } from "@switchyard/proto";
 import type { ProviderAdapter, ProviderId, UpstreamRequest, UpstreamTarget } from "@switchyard/providers";
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { Cancellations } from "./cancellations.js";
 import { costNanoUsd } from "./cost.js";
 import type { Cooldowns } from "./cooldowns.js";
@@ -39,8 +38,11 @@ export interface ConfiguredProvider {
   target: Omit<UpstreamTarget, "upstreamModel">;
 }
 
+/** Sends bytes to a subject: NATS in the provider process, or straight to ingress when inline. */
+export type Publish = (subject: string, data: Uint8Array) => void;
+
 export interface ProviderStageDeps {
-  nc: NatsConnection;
+  publish: Publish;
   log: Logger;
   events: EventPublisher;
   instance: string;
@@ -89,7 +91,7 @@ function transportError(err: unknown, cancelled: boolean, deadline: boolean): Ga
 }
 
 export function createProviderStage(deps: ProviderStageDeps): StageHandler {
-  const { nc, events } = deps;
+  const { publish, events } = deps;
 
   function resolve(d: Deployment): { adapter: ProviderAdapter; target: UpstreamTarget; providerId: string } {
     const p = deps.providers.get(d.provider);
@@ -205,8 +207,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     let seq = 0n;
     let ttftMs = 0;
     const created = BigInt(Math.floor(Date.now() / 1000));
-    const publish = (kind: StreamFrame["kind"], timings: StageTiming[] = []): void => {
-      nc.publish(
+    const sendFrame = (kind: StreamFrame["kind"], timings: StageTiming[] = []): void => {
+      publish(
         env.streamSubject,
         encodeFrame(create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings })),
       );
@@ -220,8 +222,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         chunk.deployment = d.id;
         if (seq === 0n) {
           ttftMs = Math.round(performance.now() - t0);
-          publish({ case: "chunk", value: chunk }, timingsWith(env, started, ttftMs * 1000));
-        } else publish({ case: "chunk", value: chunk });
+          sendFrame({ case: "chunk", value: chunk }, timingsWith(env, started, ttftMs * 1000));
+        } else sendFrame({ case: "chunk", value: chunk });
       }
     };
     try {
@@ -234,13 +236,13 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         deployment: d.id,
         timings: timingsWith(env, started, upstreamMs * 1000),
       });
-      publish({ case: "done", value: done });
+      sendFrame({ case: "done", value: done });
       return { deployment: d, usage, status: "ok", upstreamMs, ttftMs };
     } catch (err) {
       res.body.destroy();
       const gerr = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
       if (seq === 0n) throw gerr; // nothing reached the client yet: the caller may fall back
-      publish({ case: "error", value: gerr.toInfo() });
+      sendFrame({ case: "error", value: gerr.toInfo() });
       return {
         deployment: d,
         usage: undefined,
@@ -266,7 +268,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
             ? stream(env, d, started, signal, deadline)
             : unary(env, d, started, signal));
           // Same tick: nats.js sends both in one write.
-          if (served.reply !== undefined) nc.publish(env.replySubject, served.reply);
+          if (served.reply !== undefined) publish(env.replySubject, served.reply);
           emitUsage(env, served, attempt);
           return "answered";
         } catch (err) {

@@ -1,0 +1,74 @@
+// The provider's handler with everything it needs (credentials, upstream pools, cancellations,
+// cooldowns): what the provider process runs on its queue group, and what ingress runs
+// in-process when the provider is an inline stage.
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  resolveProviderSecrets,
+  type EventPublisher,
+  type GatewayConfig,
+  type Logger,
+  type StageHandler,
+  type Subjects,
+} from "@switchyard/common";
+import { providers as adapters } from "@switchyard/providers";
+import { createCancellations } from "./cancellations.js";
+import { createCooldowns } from "./cooldowns.js";
+import { createProviderStage, type ConfiguredProvider, type Publish } from "./stage.js";
+import { createUpstreamPools } from "./upstream-http.js";
+
+export type { Publish } from "./stage.js";
+
+export interface ProviderWorker {
+  handler: StageHandler;
+  close: () => Promise<void>;
+}
+
+export function createProviderWorker(deps: {
+  gateway: GatewayConfig;
+  /** Where credentials come from (`api_key_env` / `secret_key_env` name variables in it). */
+  secretsFrom: NodeJS.ProcessEnv;
+  nc: NatsConnection;
+  subjects: Subjects;
+  publish: Publish;
+  events: EventPublisher;
+  log: Logger;
+  instance: string;
+}): ProviderWorker {
+  const secrets = resolveProviderSecrets(deps.gateway, deps.secretsFrom);
+  const configured = new Map<string, ConfiguredProvider>();
+  const limits = new Map<string, { maxConnections: number; timeoutMs: number }>();
+  for (const [id, p] of Object.entries(deps.gateway.providers)) {
+    const s = secrets.get(id);
+    configured.set(id, {
+      type: p.type,
+      target: {
+        baseUrl: p.base_url,
+        apiKey: s?.apiKey ?? "",
+        secretKey: s?.secretKey ?? "",
+        region: p.region ?? "us-east-1",
+        apiVersion: p.api_version ?? "",
+      },
+    });
+    limits.set(id, { maxConnections: p.max_connections, timeoutMs: p.timeout_ms });
+  }
+  const pools = createUpstreamPools(limits);
+  const cancellations = createCancellations(deps.nc, deps.subjects);
+  const handler = createProviderStage({
+    publish: deps.publish,
+    log: deps.log,
+    events: deps.events,
+    instance: deps.instance,
+    adapters,
+    providers: configured,
+    pools,
+    cancellations,
+    cooldowns: createCooldowns(),
+  });
+  return {
+    handler,
+    close: async () => {
+      await cancellations.close();
+      await pools.close();
+    },
+  };
+}
