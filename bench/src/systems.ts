@@ -1,6 +1,7 @@
 // Everything under test, each in its own process on loopback: the local stack, every Switchyard
-// service, a second ingress running guard/router/meter inline (same provider), the MOCK
-// provider (the upstream for all systems), the one-hop proxy and Portkey.
+// service, a second ingress running guard/router/meter inline (same provider), a third running
+// every stage inline, the MOCK provider (the upstream for all systems), the one-hop proxy and
+// Portkey.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,14 +16,23 @@ import {
   localGatewayConfig,
   writeGatewayConfig,
   type Cluster,
+  type ServiceProcess,
 } from "@switchyard/devkit";
 import { ensureInstalled, freePorts, repoRoot, startStack, type Stack } from "@switchyard/local-stack";
 import type { Target } from "./load.js";
 
-export type SystemName = "floor" | "proxy" | "switchyard" | "switchyard-inline" | "portkey";
-export const SYSTEMS: SystemName[] = ["floor", "proxy", "switchyard", "switchyard-inline", "portkey"];
-/** The two Switchyard topologies: every stage in its own process, and guard/router/meter inline. */
-export const SWITCHYARDS = ["switchyard", "switchyard-inline"] as const;
+/**
+ * The Switchyard topologies: every stage in its own process; guard, router and meter inside
+ * ingress (the provider a process); every stage inside ingress.
+ */
+export const SWITCHYARDS = ["switchyard", "switchyard-inline", "switchyard-all-inline"] as const;
+export type SystemName = "floor" | "proxy" | (typeof SWITCHYARDS)[number] | "portkey";
+export const SYSTEMS: SystemName[] = ["floor", "proxy", ...SWITCHYARDS, "portkey"];
+const INLINE_STAGES: Record<(typeof SWITCHYARDS)[number], string> = {
+  switchyard: "",
+  "switchyard-inline": "guard,router,meter",
+  "switchyard-all-inline": "guard,router,meter,provider",
+};
 
 export interface MeasuredProcess {
   label: string;
@@ -82,17 +92,12 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
     servers: ["nats", "redis"],
   });
   undo.push(() => stack.stop());
-  const [mockPort, proxyPort, portkeyPort, httpPort, grpcPort, inlineHttpPort, inlineGrpcPort, metricsBase] =
-    await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+  const [mockPort, proxyPort, portkeyPort, metricsBase] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const mockUrl = `http://127.0.0.1:${mockPort}`;
   const children: ChildProcess[] = [];
 
@@ -137,24 +142,30 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       SWITCHYARD_NATS_URL: stack.urls.nats,
       SWITCHYARD_REDIS_URL: stack.urls.redis,
       SWITCHYARD_CONFIG: config,
-      SWITCHYARD_HTTP_PORT: String(httpPort),
-      SWITCHYARD_GRPC_PORT: String(grpcPort),
       SWITCHYARD_LOG_LEVEL: "warn",
     },
     // V8's sampling profiler, written on shutdown: where each stage's CPU goes.
     profileDir: join(dir, "profiles"),
   });
   undo.push(() => cluster.stop());
-  const stages = PIPELINE_SERVICES.filter((s) => s !== "analytics" && s !== "orchestrator");
+  const stages = PIPELINE_SERVICES.filter(
+    (s) => s !== "analytics" && s !== "orchestrator" && s !== "ingress",
+  );
   mkdirSync(join(dir, "profiles"));
   const procs = await Promise.all(stages.map((s) => cluster.start(s)));
-  // The same gateway with guard, router and meter inside ingress; it shares the provider.
-  const inlineIngress = await cluster.start("ingress", {
-    SWITCHYARD_INLINE_STAGES: "guard,router,meter",
-    SWITCHYARD_HTTP_PORT: String(inlineHttpPort),
-    SWITCHYARD_GRPC_PORT: String(inlineGrpcPort),
-  });
-  await Promise.all([...procs, inlineIngress].map((p) => cluster.waitReady(p, 60_000)));
+  // One ingress per topology, all sharing the stage processes above.
+  const ingresses = new Map<string, { process: ServiceProcess; httpPort: number }>();
+  for (const system of SWITCHYARDS) {
+    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const proc = await cluster.start("ingress", {
+      SWITCHYARD_INLINE_STAGES: INLINE_STAGES[system],
+      SWITCHYARD_HTTP_PORT: String(httpPort),
+      SWITCHYARD_GRPC_PORT: String(grpcPort),
+    });
+    ingresses.set(system, { process: proc, httpPort });
+    procs.push(proc);
+  }
+  await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));
   await waitHttp(`http://127.0.0.1:${proxyPort}/`, "proxy");
   await waitHttp(`http://127.0.0.1:${portkeyPort}/`, "portkey");
 
@@ -172,8 +183,9 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
           };
         case "switchyard":
         case "switchyard-inline":
+        case "switchyard-all-inline":
           return {
-            url: `http://127.0.0.1:${system === "switchyard" ? httpPort : inlineHttpPort}/v1/chat/completions`,
+            url: `http://127.0.0.1:${ingresses.get(system)?.httpPort}/v1/chat/completions`,
             headers: { authorization: `Bearer ${DEV_KEY}` },
             body,
           };
@@ -195,9 +207,10 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
         { label: "proxy", pid: proxy.pid ?? 0 },
         { label: "portkey", pid: portkey.pid ?? 0 },
       ];
+      const ingressOf = new Map([...ingresses].map(([system, i]) => [i.process, system]));
       for (const p of cluster.processes)
         out.push({
-          label: p === inlineIngress ? "switchyard-inline-ingress" : `switchyard-${p.name}`,
+          label: ingressOf.has(p) ? `${ingressOf.get(p)}-ingress` : `switchyard-${p.name}`,
           pid: p.child.pid ?? 0,
           profile: join(dir, "profiles", `${p.name}-${p.replica}.cpuprofile`),
         });
