@@ -69,6 +69,9 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
   });
   const nats = await connectNats({ servers: config.natsUrl, name: def.name, log });
   side.addReadiness("nats", () => nats.connected() || "disconnected");
+  // Not ready until start() has finished: before that, ingress may not listen yet.
+  let started = false;
+  side.addReadiness("started", () => started || "starting");
   const ctx: ServiceContext<C> = {
     config,
     log,
@@ -79,6 +82,7 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
   };
   const running = await def.start(ctx);
   for (const [name, check] of Object.entries(running.readiness ?? {})) side.addReadiness(name, check);
+  started = true;
   log.info({ metricsPort: side.port }, `${def.name} ready`);
 
   let stopping = false;
