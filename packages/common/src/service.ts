@@ -67,11 +67,12 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
     host: config.metricsHost,
     service: def.name,
   });
-  const nats = await connectNats({ servers: config.natsUrl, name: def.name, log });
-  side.addReadiness("nats", () => nats.connected() || "disconnected");
-  // Not ready until start() has finished: before that, ingress may not listen yet.
+  // Not ready until start() has finished (the side server answers from here on, and before
+  // then ingress may not listen yet).
   let started = false;
   side.addReadiness("started", () => started || "starting");
+  const nats = await connectNats({ servers: config.natsUrl, name: def.name, log });
+  side.addReadiness("nats", () => nats.connected() || "disconnected");
   const ctx: ServiceContext<C> = {
     config,
     log,
