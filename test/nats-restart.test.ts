@@ -9,7 +9,6 @@ import { create } from "@bufbuild/protobuf";
 import { decodeReply, encodeEnvelope, subjects } from "@switchyard/common";
 import {
   createCluster,
-  freePort,
   localGatewayConfig,
   writeGatewayConfig,
   type Cluster,
@@ -57,7 +56,7 @@ describe("NATS restart under a running service", () => {
     cluster = createCluster({
       root: repoRoot(),
       logDir: join(dir, "logs"),
-      metricsPortBase: await freePort(),
+      metricsPortBase: "free",
       env: {
         SWITCHYARD_NATS_URL: stack.urls.nats,
         SWITCHYARD_CONFIG: config,

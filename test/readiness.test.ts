@@ -42,7 +42,7 @@ describe("readiness", () => {
     cluster = createCluster({
       root: repoRoot(),
       logDir: join(dir, "logs"),
-      metricsPortBase: await freePort(),
+      metricsPortBase: "free",
       env: {
         ...LOCAL_SECRETS,
         SWITCHYARD_NATS_URL: testStack().natsUrl,

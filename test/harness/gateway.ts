@@ -104,7 +104,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   const cluster = createCluster({
     root: repoRoot(),
     logDir: join(dir, "logs"),
-    metricsPortBase: await freePort(),
+    metricsPortBase: "free",
     env: {
       ...LOCAL_SECRETS,
       SWITCHYARD_NATS_URL: stack.natsUrl,

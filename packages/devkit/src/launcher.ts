@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./ports.js";
 
 export const PIPELINE_SERVICES = [
   "ingress",
@@ -31,8 +32,12 @@ export interface LaunchOptions {
   /** Environment for every service (NATS URL, config path, secrets...). */
   env: NodeJS.ProcessEnv;
   logDir: string;
-  /** First metrics port; each process takes the next free one after it. */
-  metricsPortBase: number;
+  /**
+   * First metrics port, each process taking the next one after it; or "free": each process
+   * gets a port of its own from the OS (for tests running side by side, whose consecutive
+   * ranges could overlap).
+   */
+  metricsPortBase: number | "free";
   /** When set, each service writes a CPU profile `<name>-<replica>.cpuprofile` here on shutdown. */
   profileDir?: string;
 }
@@ -50,14 +55,15 @@ export interface Cluster {
 export function createCluster(opts: LaunchOptions): Cluster {
   mkdirSync(opts.logDir, { recursive: true });
   const processes: ServiceProcess[] = [];
-  let nextPort = opts.metricsPortBase;
+  let nextPort = opts.metricsPortBase === "free" ? 0 : opts.metricsPortBase;
 
   const cluster: Cluster = {
     processes,
-    start(name, extraEnv = {}, readyUrl) {
+    async start(name, extraEnv = {}, readyUrl) {
       const replica = processes.filter((p) => p.name === name).length;
       // The mock serves its own port; only Switchyard services take a metrics side port.
-      const metricsPort = name === "mock-provider" ? 0 : nextPort++;
+      const metricsPort =
+        name === "mock-provider" ? 0 : opts.metricsPortBase === "free" ? await freePort() : nextPort++;
       const logFile = join(opts.logDir, `${name}-${replica}.log`);
       const out = createWriteStream(logFile, { flags: "a" });
       const child = spawn(
@@ -99,7 +105,7 @@ export function createCluster(opts: LaunchOptions): Cluster {
         },
       };
       processes.push(proc);
-      return Promise.resolve(proc);
+      return proc;
     },
 
     async waitReady(proc, timeoutMs = 30_000) {

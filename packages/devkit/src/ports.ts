@@ -11,15 +11,29 @@ export function assertPortFree(port: number, what: string, setting: string): Pro
   });
 }
 
-/** A port the OS says is free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process has handed out, never handed out again. */
+const handedOut = new Set<number>();
+
+// Below Linux's ephemeral range (32768+): the kernel never picks these for outgoing
+// connections or for listen(0), so test processes running side by side, each picking at
+// random, rarely meet. Asking the kernel for port 0 instead hands the just-probed port to the
+// next process that asks, and two processes then start servers on the same port.
+const RANGE = { from: 15_000, to: 32_000 };
+
+/** A port that is free right now, chosen at random, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const addr = probe.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      probe.close(() => resolve(port));
-    });
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
 }
