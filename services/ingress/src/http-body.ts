@@ -17,7 +17,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
  * The whole body, or payload_too_large past `maxBytes`. Past the limit the rest of the body is
  * read and dropped rather than left unread: closing a socket with unread bytes resets it, and a
  * client still sending would get ECONNRESET instead of the 413. The server closes connections
- * that keep sending after the answer (see `lingerThenClose`).
+ * that keep sending long after the answer (see `dropRestOfBody`).
  */
 function readAtMost(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

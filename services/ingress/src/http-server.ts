@@ -214,17 +214,15 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   }
 
   /**
-   * After answering an oversized body, give the client a moment to finish sending (the rest is
-   * dropped) so it reads the 413 rather than a reset; then close the connection regardless.
+   * After answering an oversized body, the client may keep sending for a while (the rest is
+   * read and dropped), so it reads the 413 rather than a reset. Once the body has ended the
+   * connection stays usable like any keep-alive one; past the grace period it is closed.
    */
-  function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  function dropRestOfBody(req: IncomingMessage, res: ServerResponse): void {
     res.once("finish", () => {
       if (req.complete) return;
       const timer = setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
-      req.once("end", () => {
-        clearTimeout(timer);
-        req.socket.end();
-      });
+      req.once("end", () => clearTimeout(timer));
     });
   }
 
@@ -237,7 +235,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         if (gerr.code === "internal") log.error({ err, requestId: ctx.requestId }, "request failed");
         sendError(res, gerr, ctx.requestId);
         requests.inc({ route: "error", status: String(gerr.httpStatus) });
-        if (gerr.code === "payload_too_large") lingerThenClose(req, res);
+        if (gerr.code === "payload_too_large") dropRestOfBody(req, res);
       },
     );
   });
