@@ -42,6 +42,8 @@ export interface GatewayOptions {
   replicas?: Partial<Record<ServiceName, number>>;
   env?: NodeJS.ProcessEnv;
   limitedRpm?: number;
+  /** The gateway file's `guard` section (defaults otherwise). */
+  guard?: Record<string, unknown>;
 }
 
 const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
@@ -97,6 +99,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
         fallback("fallback-429", "mock-openai-429"),
         fallback("fallback-timeout", "mock-openai-hang"),
       ],
+      guard: opts.guard,
     }),
   );
   const httpPort = await freePort();

@@ -28,10 +28,19 @@ const dir = (ctx: ServerContext, ...parts: string[]): string => {
   return path;
 };
 
+/**
+ * Largest message NATS accepts. The envelope carries the whole request, and ingress accepts
+ * bodies up to 8 MiB (SWITCHYARD_MAX_BODY_BYTES), so the default of 1 MB is too small; a
+ * production NATS needs the same setting (docs/architecture.md, "Message sizes").
+ */
+export const NATS_MAX_PAYLOAD = "12MB";
+
 const nats: ServerSpec = {
   prepare: (ctx) => ({
     file: ctx.exe.natsServer,
     args: [
+      "--config",
+      natsConfigFile(ctx),
       "--addr",
       "127.0.0.1",
       "--port",
@@ -53,6 +62,13 @@ const nats: ServerSpec = {
   },
   extraLogs: () => [],
 };
+
+/** Settings that have no command-line flag. */
+function natsConfigFile(ctx: ServerContext): string {
+  const path = join(dir(ctx, "nats"), "nats.conf");
+  writeFileSync(path, `max_payload: ${NATS_MAX_PAYLOAD}\n`);
+  return path;
+}
 
 const redis: ServerSpec = {
   prepare: (ctx) => ({

@@ -200,3 +200,22 @@ export class GatewayError extends Error {
     };
   }
 }
+
+/**
+ * What a failed NATS publish means for the request: a message over the server's max_payload
+ * is the client's too-large request; anything else (a closed connection) is retryable.
+ */
+export function publishError(err: unknown, stage: string): GatewayError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.includes("max_payload")) {
+    return new GatewayError(
+      "payload_too_large",
+      "the request is larger than the largest message the pipeline carries (NATS max_payload)",
+      { stage, cause: err },
+    );
+  }
+  return new GatewayError("unavailable", `stage ${stage} could not pass the request on; retry`, {
+    stage,
+    cause: err,
+  });
+}

@@ -63,6 +63,10 @@ const guardSchema = z.strictObject({
   email: guardRuleAction.default("redact"),
   card_number: guardRuleAction.default("block"),
   prompt_injection: guardRuleAction.default("block"),
+  /** Longest a screening may take; past it `fail_mode` decides. */
+  budget_ms: z.number().positive().default(250),
+  /** Past the budget: `closed` blocks the request, `open` passes it flagged. */
+  fail_mode: z.enum(["closed", "open"]).default("closed"),
 });
 
 export const gatewayConfigSchema = z
@@ -71,7 +75,13 @@ export const gatewayConfigSchema = z
     keys: z.array(keySchema).default([]),
     providers: z.record(id, providerSchema).default({}),
     models: z.array(modelSchema).default([]),
-    guard: guardSchema.default({ email: "redact", card_number: "block", prompt_injection: "block" }),
+    guard: guardSchema.default({
+      email: "redact",
+      card_number: "block",
+      prompt_injection: "block",
+      budget_ms: 250,
+      fail_mode: "closed",
+    }),
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set(cfg.tenants.map((t) => t.id));

@@ -5,7 +5,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import type { Envelope } from "@switchyard/proto";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { decodeEnvelope, encodeEnvelope, encodeReply, timeLeftMs } from "./envelope.js";
-import { GatewayError } from "./errors.js";
+import { GatewayError, publishError } from "./errors.js";
 import type { EventPublisher } from "./jetstream.js";
 import type { Logger } from "./logging.js";
 import { failedReply, failedUsage, runStep, type StageHandler } from "./stage-step.js";
@@ -67,7 +67,13 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
 
   function replyError(env: Envelope, err: GatewayError): void {
     opts.events.usage(failedUsage(env, err));
-    if (env.replySubject !== "") nc.publish(env.replySubject, encodeReply(failedReply(env, err)));
+    if (env.replySubject === "") return;
+    try {
+      nc.publish(env.replySubject, encodeReply(failedReply(env, err)));
+    } catch (perr) {
+      // Closed connection: ingress's deadline answers the client.
+      log.warn({ err: perr, requestId: env.requestId }, "could not publish an error reply");
+    }
   }
 
   async function handle(msg: Msg): Promise<void> {
@@ -101,8 +107,13 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
       const outcome = await runStep(stage, opts.instance, opts.handler, env, signal, started);
       if (outcome.kind === "answered") processed.inc({ stage, outcome: "answered" });
       else if (outcome.kind === "forward") {
-        nc.publish(opts.subjects.stage(outcome.next), encodeEnvelope(outcome.env));
-        processed.inc({ stage, outcome: "forwarded" });
+        try {
+          nc.publish(opts.subjects.stage(outcome.next), encodeEnvelope(outcome.env));
+          processed.inc({ stage, outcome: "forwarded" });
+        } catch (err) {
+          processed.inc({ stage, outcome: "unforwardable" });
+          replyError(env, publishError(err, stage));
+        }
       } else {
         processed.inc({ stage, outcome: outcome.error.code });
         if (outcome.error.code === "internal")

@@ -13,7 +13,7 @@ export interface LocalConfigOptions {
   extraModels?: unknown[];
   /** Extra providers, merged into the providers map. */
   extraProviders?: Record<string, unknown>;
-  guard?: Record<string, string>;
+  guard?: Record<string, unknown>;
 }
 
 /** Environment variables holding the mock's credentials, as a real deployment would. */

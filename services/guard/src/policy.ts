@@ -1,9 +1,13 @@
-// Applies the tenant's guard policy to the spans found in a request: the strongest action
-// wins (block > redact > flag > allow); redaction replaces each span with a typed placeholder.
+// Applies the guard policy to the spans found in a request: the strongest action wins
+// (block > redact > flag > allow); redaction replaces each span with a typed placeholder.
+// A screening that runs out of time ends by the policy's fail mode.
 import { create } from "@bufbuild/protobuf";
 import type { GatewayConfig } from "@switchyard/common";
 import { Action, FindingSchema, type ChatRequest, type Finding } from "@switchyard/proto";
+import { startBudget } from "./budget.js";
 import { detect, type FindingKind, type Span } from "./detectors.js";
+
+export type GuardPolicy = GatewayConfig["guard"];
 
 const ACTIONS = {
   allow: Action.ALLOW,
@@ -12,45 +16,68 @@ const ACTIONS = {
   block: Action.BLOCK,
 } as const;
 
+/** The finding recorded when a screening ran out of time. */
+export const BUDGET_FINDING = { kind: "guard_budget", rule: "guard.budget_exceeded" } as const;
+
 export interface Screening {
   action: Action;
   findings: Finding[];
   /** True when the request text was rewritten by redaction. */
   changed: boolean;
+  /** Set when the budget ran out: how the fail mode ended the screening. */
+  budgetExceeded?: "open" | "closed";
+  elapsedMs: number;
 }
 
-export function screenRequest(req: ChatRequest, policy: GatewayConfig["guard"]): Screening {
-  const counts = new Map<string, { kind: FindingKind; rule: string; count: number }>();
+export function screenRequest(req: ChatRequest, policy: GuardPolicy): Screening {
+  const budget = startBudget(policy.budget_ms);
+  const counts = new Map<string, { kind: string; rule: string; count: number; action: Action }>();
   let action: Action = Action.ALLOW;
   let changed = false;
   for (const message of req.messages) {
     for (const part of message.content) {
       if (part.part.case !== "text") continue;
-      const spans = detect(part.part.value);
-      if (spans.length === 0) continue;
+      if (budget.spent()) break;
+      const spans = detect(part.part.value, budget);
       for (const span of spans) {
-        const key = `${span.kind}/${span.rule}`;
-        const entry = counts.get(key) ?? { kind: span.kind, rule: span.rule, count: 0 };
-        entry.count++;
-        counts.set(key, entry);
-        action = Math.max(action, ACTIONS[policy[span.kind]]);
+        // Rule ids are unique across kinds: one map lookup per span, no key to build.
+        const entry = counts.get(span.rule);
+        if (entry !== undefined) {
+          entry.count++;
+          continue;
+        }
+        const spanAction = ACTIONS[policy[span.kind as FindingKind]];
+        counts.set(span.rule, { kind: span.kind, rule: span.rule, count: 1, action: spanAction });
+        action = Math.max(action, spanAction);
       }
-      const toRedact = spans.filter((s) => policy[s.kind] === "redact");
+      const toRedact = spans.filter((s) => policy[s.kind as FindingKind] === "redact");
       if (toRedact.length > 0) {
         part.part.value = redact(part.part.value, toRedact);
         changed = true;
       }
     }
   }
-  const findings = [...counts.values()].map((f) =>
-    create(FindingSchema, { kind: f.kind, rule: f.rule, count: f.count, action: ACTIONS[policy[f.kind]] }),
-  );
-  return { action, findings, changed };
+  let budgetExceeded: Screening["budgetExceeded"];
+  if (budget.spent()) {
+    budgetExceeded = policy.fail_mode;
+    const failAction = policy.fail_mode === "closed" ? Action.BLOCK : Action.FLAG;
+    counts.set(BUDGET_FINDING.rule, { ...BUDGET_FINDING, count: 1, action: failAction });
+    action = Math.max(action, failAction);
+  }
+  const findings = [...counts.values()].map((f) => create(FindingSchema, f));
+  return { action, findings, changed, budgetExceeded, elapsedMs: budget.elapsedMs() };
 }
 
+/** Replaces spans left to right in one pass, skipping any that overlap one already replaced. */
 function redact(text: string, spans: Span[]): string {
-  const ordered = [...spans].sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const s of ordered) out = `${out.slice(0, s.start)}[${s.kind.toUpperCase()}]${out.slice(s.end)}`;
-  return out;
+  const ordered = [...spans].sort((a, b) => a.start - b.start);
+  const pieces: string[] = [];
+  let at = 0;
+  for (const s of ordered) {
+    if (s.start < at) continue;
+    pieces.push(text.slice(at, s.start), `[${s.kind.toUpperCase()}]`);
+    at = s.end;
+  }
+  pieces.push(text.slice(at));
+  return pieces.join("");
 }

@@ -11,9 +11,15 @@ import {
   MessageSchema,
   RequestKind,
 } from "@switchyard/proto";
-import { screenRequest } from "./policy.js";
+import type { GuardMetrics } from "./metrics.js";
+import { BUDGET_FINDING, screenRequest } from "./policy.js";
 
-export function createGuardStage(deps: { policy: GatewayConfig["guard"] }): StageHandler {
+export { createGuardMetrics } from "./metrics.js";
+
+export function createGuardStage(deps: {
+  policy: GatewayConfig["guard"];
+  metrics?: GuardMetrics;
+}): StageHandler {
   return (env) => {
     const isChat = env.kind === RequestKind.CHAT;
     const embed = isChat ? undefined : fromBinary(EmbedRequestSchema, env.request);
@@ -29,7 +35,15 @@ export function createGuardStage(deps: { policy: GatewayConfig["guard"] }): Stag
           ),
         });
     const screening = screenRequest(chat, deps.policy);
+    deps.metrics?.(screening);
     env.guard = create(GuardResultSchema, { action: screening.action, findings: screening.findings });
+    if (screening.budgetExceeded === "closed") {
+      throw new GatewayError(
+        "blocked",
+        `the request could not be screened within the guard's time budget of ${deps.policy.budget_ms} ms, ` +
+          `and the policy fails closed (${BUDGET_FINDING.rule}); send less text`,
+      );
+    }
     if (screening.action === Action.BLOCK) {
       const kinds = screening.findings.filter((f) => f.action === Action.BLOCK).map((f) => f.kind);
       throw new GatewayError(

@@ -10,10 +10,11 @@ import {
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
-import { createGuardStage } from "@switchyard/guard/stage";
+import { createGuardMetrics, createGuardStage } from "@switchyard/guard/stage";
 import { createAdmission } from "@switchyard/meter/admission";
 import { createProviderWorker, type Publish } from "@switchyard/provider/worker";
 import { createRouterStage } from "@switchyard/router/stage";
+import type { Registry } from "prom-client";
 
 export const INLINE_STAGES = ["guard", "router", "meter", "provider"] as const;
 export type InlineStage = (typeof INLINE_STAGES)[number];
@@ -34,6 +35,7 @@ export async function createInlineStages(deps: {
   nc: NatsConnection;
   subjects: Subjects;
   events: EventPublisher;
+  registry: Registry;
   /** How an inline provider sends answers and stream frames (straight to the waiting call). */
   publish: Publish;
 }): Promise<InlineStages> {
@@ -43,7 +45,10 @@ export async function createInlineStages(deps: {
   for (const stage of deps.stages) {
     switch (stage) {
       case "guard":
-        handlers.set(stage, createGuardStage({ policy: deps.gateway.guard }));
+        handlers.set(
+          stage,
+          createGuardStage({ policy: deps.gateway.guard, metrics: createGuardMetrics(deps.registry) }),
+        );
         break;
       case "router":
         handlers.set(stage, createRouterStage({ catalog: buildCatalog(deps.gateway) }));

@@ -29,6 +29,7 @@ runService({
       nc: nats.nc,
       subjects,
       events,
+      registry: side.registry,
       publish: (subject, data) => {
         if (client?.deliver(subject, data) !== true) nats.nc.publish(subject, data);
       },

@@ -12,6 +12,7 @@ import {
   failedReply,
   failedUsage,
   popNextStage,
+  publishError,
   runStep,
   timeLeftMs,
   type EventPublisher,
@@ -112,7 +113,12 @@ export function createPipelineClient(deps: {
         }
         next = outcome.next;
       }
-      if (pending.has(env.requestId)) nc.publish(subjects.stage(next), encodeEnvelope(env));
+      if (!pending.has(env.requestId)) return;
+      try {
+        nc.publish(subjects.stage(next), encodeEnvelope(env));
+      } catch (err) {
+        answer(failedReply(env, publishError(err, "ingress")));
+      }
     } catch (err) {
       answer(failedReply(env, GatewayError.from(err).atStage("ingress")));
     }

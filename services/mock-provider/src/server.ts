@@ -44,6 +44,9 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** How much of each request body the recorder keeps. */
+const KEEP_BODY_CHARS = 2 * 1024 * 1024;
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -100,6 +103,8 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       controls: {},
       marker: undefined,
       requestId: headerValue(req.headers, "x-request-id"),
+      body: "",
+      bodyBytes: 0,
     });
     const closed = new AbortController();
     res.on("finish", () => {
@@ -125,6 +130,9 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
 
     const body = await readBody(req);
     if (closed.signal.aborted) return;
+    const bodyText = body.toString("utf8");
+    record.body = bodyText.length <= KEEP_BODY_CHARS ? bodyText : bodyText.slice(0, KEEP_BODY_CHARS);
+    record.bodyBytes = body.length;
 
     const authFailure =
       protocol.provider === "bedrock"
@@ -135,7 +143,7 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
     let json: unknown;
     if (method === "POST") {
       try {
-        json = JSON.parse(body.toString("utf8"));
+        json = JSON.parse(bodyText);
       } catch {
         return send(res, protocol.error(400, "The request body is not valid JSON."));
       }

@@ -46,6 +46,9 @@ export interface MockRequestRecord {
   marker: string | undefined;
   /** The `x-request-id` header, if any. */
   requestId: string | undefined;
+  /** The request body as received (the first 2 MiB), so tests can see what reached upstream. */
+  body: string;
+  bodyBytes: number;
   startedAt: string;
   outcome: MockOutcome;
   status: number | undefined;

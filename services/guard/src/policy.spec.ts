@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { gatewayConfigSchema } from "@switchyard/common";
+import { Action, ChatRequestSchema, type ChatRequest } from "@switchyard/proto";
+import { BUDGET_FINDING, screenRequest, type GuardPolicy } from "./policy.js";
+import { repeatTo } from "./testing/adversarial.js";
+
+const defaults: GuardPolicy = gatewayConfigSchema.parse({}).guard;
+
+function chat(...texts: string[]): ChatRequest {
+  return create(ChatRequestSchema, {
+    model: "m",
+    messages: texts.map((text) => ({
+      role: "user",
+      content: [{ part: { case: "text" as const, value: text } }],
+    })),
+  });
+}
+
+const textOf = (req: ChatRequest, i = 0): string => {
+  const part = req.messages[i]?.content[0]?.part;
+  return part?.case === "text" ? part.value : "";
+};
+
+describe("guard policy", () => {
+  it("redacts every email in one linear pass, even tens of thousands of them", () => {
+    const req = chat(repeatTo("jane.doe@example.com ", 1 << 20));
+    const t0 = performance.now();
+    const s = screenRequest(req, defaults);
+    const ms = performance.now() - t0;
+    assert.equal(s.action, Action.REDACT);
+    assert.equal(s.changed, true);
+    assert.doesNotMatch(textOf(req), /@example\.com/);
+    assert.ok(ms < 500, `${ms.toFixed(0)} ms`);
+  });
+
+  it("blocks by default and counts each finding once per rule", () => {
+    const req = chat("card 4111 1111 1111 1111 and 5500 0000 0000 0004, mail a@example.com");
+    const s = screenRequest(req, defaults);
+    assert.equal(s.action, Action.BLOCK);
+    const byKind = Object.fromEntries(s.findings.map((f) => [f.kind, [f.count, f.action]]));
+    assert.deepEqual(byKind, { card_number: [2, Action.BLOCK], email: [1, Action.REDACT] });
+  });
+
+  describe("time budget", () => {
+    // A small part screened well within 2 ms, then a megabyte of near misses that is not.
+    const big = () => chat("a@example.com ", repeatTo("a@b.", 1 << 20));
+
+    it("fails closed by default: the screening is cut short and the request blocked", () => {
+      const s = screenRequest(big(), { ...defaults, budget_ms: 2 });
+      assert.equal(s.budgetExceeded, "closed");
+      assert.equal(s.action, Action.BLOCK);
+      assert.ok(s.findings.some((f) => f.rule === BUDGET_FINDING.rule && f.action === Action.BLOCK));
+      // Cut after the first window of the big part, not after screening all of it.
+      assert.ok(s.elapsedMs < 50, `${s.elapsedMs} ms`);
+    });
+
+    it("fails open when the policy says so: flagged, and what was found so far still applied", () => {
+      const req = big();
+      const s = screenRequest(req, { ...defaults, budget_ms: 2, fail_mode: "open" });
+      assert.equal(s.budgetExceeded, "open");
+      assert.equal(s.action, Action.REDACT);
+      assert.ok(s.findings.some((f) => f.rule === BUDGET_FINDING.rule && f.action === Action.FLAG));
+      assert.equal(textOf(req), "[EMAIL] ");
+    });
+
+    it("does not fire for ordinary requests", () => {
+      const s = screenRequest(chat("hello ".repeat(1000)), defaults);
+      assert.equal(s.budgetExceeded, undefined);
+      assert.equal(s.action, Action.ALLOW);
+    });
+  });
+});

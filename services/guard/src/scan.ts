@@ -1,0 +1,78 @@
+// Linear-time scanning. A text of any size is scanned in windows of bounded size that overlap
+// by more than the longest span a detector reports, so every span lies whole inside the window
+// that owns its start, and the time budget is checked between windows: no single step of the
+// guard runs longer than one window's scan, whatever the size of the request.
+import type { ScreeningBudget } from "./budget.js";
+
+/** A finding's position in the text it was found in (UTF-16 offsets, end exclusive). */
+export interface Span {
+  kind: string;
+  rule: string;
+  start: number;
+  end: number;
+}
+
+export interface Detector {
+  readonly kind: string;
+  /** Longest span it reports, in UTF-16 units. Windows overlap by more than this. */
+  readonly maxSpan: number;
+  /**
+   * Spans in `text`, offsets relative to it, found in time linear in its length. `text` may
+   * be a window: `from` is where the window's own part starts (the characters before it are
+   * context for look-behind only); spans that start before `from` are ignored by the caller.
+   */
+  find(text: string, from: number): Span[];
+}
+
+/** Characters scanned per window. Small enough that one window is a short step (~0.1 ms). */
+export const WINDOW = 16 * 1024;
+/** Characters of context before a window, for look-behind and word boundaries. */
+const CONTEXT = 64;
+/** Characters of look-ahead past the longest span, for trailing boundaries. */
+const LOOKAHEAD = 64;
+
+/**
+ * Every span every detector finds in `text`, in windows, with the budget checked after each
+ * window. When the budget runs out, returns what was found so far (`budget.spent()` says so).
+ */
+export function scan(text: string, detectors: readonly Detector[], budget: ScreeningBudget): Span[] {
+  const out: Span[] = [];
+  for (const detector of detectors) {
+    const overlap = detector.maxSpan + LOOKAHEAD;
+    for (let start = 0; start < text.length; start += WINDOW) {
+      const ownEnd = start + WINDOW;
+      const from = Math.max(0, start - CONTEXT);
+      // slice() of a long string is a view in V8, not a copy.
+      const window = text.slice(from, Math.min(text.length, ownEnd + overlap));
+      for (const span of detector.find(window, start - from)) {
+        span.start += from;
+        span.end += from;
+        if (span.start < start || span.start >= ownEnd) continue; // context, or the next window's
+        out.push(span);
+      }
+      if (budget.spent()) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * The spans of a global regex in `text` from `from` on, each kept if `accept` says so.
+ * The regex must be linear: every repetition bounded (see detectors.spec.ts).
+ */
+export function regexSpans(
+  re: RegExp,
+  text: string,
+  from: number,
+  kind: string,
+  rule: string,
+  accept: (match: string) => boolean = () => true,
+): Span[] {
+  const out: Span[] = [];
+  re.lastIndex = from;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (accept(m[0])) out.push({ kind, rule, start: m.index, end: m.index + m[0].length });
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return out;
+}
