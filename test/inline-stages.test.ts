@@ -1,23 +1,27 @@
 // Stages run inside ingress (SWITCHYARD_INLINE_STAGES) with no process of their own: same
-// answers, same errors, same one usage event per request. Two topologies: guard, router and
-// meter inline (the provider still a process), and every stage inline (ingress alone).
+// answers, same errors, same one usage event per request. Three topologies: guard, router and
+// meter inline (the provider a process); every stage inline (ingress alone); and router and
+// provider inline with guard and meter as processes, so the envelope leaves ingress, comes
+// back for the router, leaves again for the meter and comes back for the provider.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI from "openai";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 import { dropStreamAfterFirstChunk } from "./harness/disconnect.js";
-import { readUsageEvents } from "./harness/usage-events.js";
+import { waitForUsageEvents } from "./harness/usage-events.js";
 
-for (const stages of ["guard,router,meter", "guard,router,meter,provider"]) {
-  const providerInline = stages.includes("provider");
+const STAGES = ["guard", "router", "meter", "provider"] as const;
+
+for (const stages of ["guard,router,meter", "guard,router,meter,provider", "router,provider"]) {
+  const inline = new Set(stages.split(","));
+  const providerInline = inline.has("provider");
 
   describe(`inline stages: ${stages}`, () => {
     let gw: GatewayUnderTest;
     let client: OpenAI;
     const requestIds: string[] = [];
     const nextId = (): string => {
-      const id = `inline-${providerInline ? "all" : "three"}-${requestIds.length}`;
+      const id = `inline-${stages.replace(/,/g, "-")}-${requestIds.length}`;
       requestIds.push(id);
       return id;
     };
@@ -31,7 +35,7 @@ for (const stages of ["guard,router,meter", "guard,router,meter,provider"]) {
 
     before(async () => {
       gw = await startGateway({
-        replicas: { guard: 0, router: 0, meter: 0, provider: providerInline ? 0 : 1 },
+        replicas: Object.fromEntries(STAGES.map((s) => [s, inline.has(s) ? 0 : 1])),
         env: { SWITCHYARD_INLINE_STAGES: stages.replace(",", ", ") },
         limitedRpm: 1,
       });
@@ -40,7 +44,7 @@ for (const stages of ["guard,router,meter", "guard,router,meter,provider"]) {
     after(() => gw?.stop());
 
     it("answers unary and streaming calls without the inlined stages' processes", async () => {
-      for (const name of stages.split(",")) assert.equal(gw.procs(name as "guard").length, 0, name);
+      for (const name of STAGES) assert.equal(gw.procs(name).length, inline.has(name) ? 0 : 1, name);
       const { data, response } = await ask("mock-gpt", "hello inline");
       assert.match(data.choices[0]?.message.content ?? "", /\w+/);
       const timing = response.headers.get("x-switchyard-timing") ?? "";
@@ -106,8 +110,7 @@ for (const stages of ["guard,router,meter", "guard,router,meter,provider"]) {
     }
 
     it("leaves exactly one usage event per request, including those an inline stage ended", async () => {
-      await sleep(500);
-      const events = await readUsageEvents(gw.nc, gw.prefix);
+      const events = await waitForUsageEvents(gw.nc, gw.prefix, requestIds);
       const counts = new Map<string, number>();
       for (const e of events) counts.set(e.requestId, (counts.get(e.requestId) ?? 0) + 1);
       for (const id of requestIds) assert.equal(counts.get(id), 1, `usage events for ${id}`);

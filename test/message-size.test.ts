@@ -19,6 +19,26 @@ describe("message sizes", () => {
       body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content }], max_tokens: 4 }),
     });
 
+  it("counts parsing a 1 MB body in ingress's part of the timing", async () => {
+    const ingressMs = async (content: string): Promise<number> => {
+      const res = await post(content);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const m = /ingress;dur=([\d.]+)/.exec(res.headers.get("x-switchyard-timing") ?? "");
+      return Number(m?.[1]);
+    };
+    const best = async (content: string): Promise<number> => {
+      let ms = Infinity;
+      for (let i = 0; i < 3; i++) ms = Math.min(ms, await ingressMs(content));
+      return ms;
+    };
+    await best("warm up"); // the first requests also compile the code on the path
+    const small = await best("hi");
+    const large = await best("x ".repeat(512 * 1024));
+    // Reading JSON and validating a megabyte takes milliseconds, which a tiny body does not.
+    assert.ok(large - small > 0.5 && large > 2 * small, `1 MB: ${large} ms, tiny: ${small} ms`);
+  });
+
   it("carries a prompt of 8 MiB through every stage", async () => {
     const res = await post("x".repeat(8 * 1024 * 1024));
     assert.equal(res.status, 200, await res.clone().text());

@@ -2,11 +2,10 @@
 // protocol, fallback, stream failures, client disconnects, guard decisions, usage events.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI from "openai";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 import { dropStreamAfterFirstChunk } from "./harness/disconnect.js";
-import { readUsageEvents } from "./harness/usage-events.js";
+import { waitForUsageEvents } from "./harness/usage-events.js";
 
 const CHAT_ALIASES: Record<string, string> = {
   "mock-gpt": "openai",
@@ -22,6 +21,8 @@ describe("interactive pipeline", () => {
   let gw: GatewayUnderTest;
   let client: OpenAI;
   const requestIds: string[] = [];
+  /** Requests that fell back, and the deployment that answered them. */
+  const fallbackIds = new Map<string, string>();
   let n = 0;
   const nextId = (): string => {
     const id = `pipe-${n++}`;
@@ -89,14 +90,20 @@ describe("interactive pipeline", () => {
         .withResponse();
       assert.match(data.choices[0]?.message.content ?? "", /\w+/);
       assert.ok(response.headers.get("x-switchyard-timing")?.includes("provider"));
+      assert.equal(response.headers.get("x-switchyard-deployment"), `${alias}-second`);
+      fallbackIds.set(response.headers.get("x-request-id") ?? "", `${alias}-second`);
     });
   }
 
   it("falls back for streams too, before the first byte", async () => {
-    const stream = await client.chat.completions.create(
-      { model: "fallback-500", messages: [{ role: "user", content: "stream fallback" }], stream: true },
-      { headers: { "x-request-id": nextId() } },
-    );
+    const { data: stream, response } = await client.chat.completions
+      .create(
+        { model: "fallback-500", messages: [{ role: "user", content: "stream fallback" }], stream: true },
+        { headers: { "x-request-id": nextId() } },
+      )
+      .withResponse();
+    assert.equal(response.headers.get("x-switchyard-deployment"), "fallback-500-second");
+    fallbackIds.set(response.headers.get("x-request-id") ?? "", "fallback-500-second");
     let text = "";
     for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
     assert.match(text, /\w+/);
@@ -176,8 +183,7 @@ describe("interactive pipeline", () => {
   });
 
   it("leaves exactly one usage event per finished request", async () => {
-    await sleep(500);
-    const events = await readUsageEvents(gw.nc, gw.prefix);
+    const events = await waitForUsageEvents(gw.nc, gw.prefix, requestIds);
     const counts = new Map<string, number>();
     for (const e of events) counts.set(e.requestId, (counts.get(e.requestId) ?? 0) + 1);
     for (const id of requestIds) assert.equal(counts.get(id), 1, `usage events for ${id}`);
@@ -189,6 +195,10 @@ describe("interactive pipeline", () => {
       );
     }
     assert.ok(events.some((e) => e.status === "blocked"));
-    assert.ok(events.some((e) => e.fallbacks === 1));
+    assert.equal(fallbackIds.size, 4);
+    for (const [id, deployment] of fallbackIds) {
+      const e = events.find((x) => x.requestId === id);
+      assert.deepEqual([e?.fallbacks, e?.deployment], [1, deployment], `usage event of ${id}`);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { jetstream } from "@nats-io/jetstream";
 import { subjects } from "@switchyard/common";
-import { UsageEventSchema, UsageSchema } from "@switchyard/proto";
+import { UsageEventBatchSchema, UsageEventSchema, UsageSchema, type UsageEvent } from "@switchyard/proto";
 import { Redis } from "ioredis";
 import OpenAI from "openai";
 import { testStack } from "./harness/env.js";
@@ -31,6 +31,17 @@ describe("settlement", () => {
   };
   const publish = (data: Uint8Array, msgID: string) =>
     jetstream(gw.nc).publish(subjects(gw.prefix).usageEvents, data, { msgID });
+  /** One event in a batch of its own, as a stage publishes it. */
+  const batchOf = (event: UsageEvent, batchId: string): Uint8Array =>
+    toBinary(UsageEventBatchSchema, create(UsageEventBatchSchema, { batchId, events: [event] }));
+  const devEvent = (requestId: string, promptTokens: number, costNanoUsd: bigint): UsageEvent =>
+    create(UsageEventSchema, {
+      requestId,
+      keyId: "dev",
+      finishedUnixMs: BigInt(Date.now()),
+      usage: create(UsageSchema, { promptTokens, completionTokens: 3 }),
+      costNanoUsd,
+    });
 
   before(async () => {
     gw = await startGateway();
@@ -70,27 +81,39 @@ describe("settlement", () => {
     assert.ok((c.cost_nano_usd ?? 0) > 0);
   });
 
+  it("settles a batch of several events in one go", async () => {
+    const before = await counters();
+    const events = [devEvent("settle-b1", 2, 20n), devEvent("settle-b2", 3, 30n)];
+    const data = toBinary(UsageEventBatchSchema, create(UsageEventBatchSchema, { batchId: "b", events }));
+    await publish(data, "settle-batch");
+    const after = await settledTo((before.requests ?? 0) + 2);
+    assert.equal(after.requests, (before.requests ?? 0) + 2);
+    assert.equal(after.prompt_tokens, (before.prompt_tokens ?? 0) + 5);
+    assert.equal(after.cost_nano_usd, (before.cost_nano_usd ?? 0) + 50);
+  });
+
   it("counts an event delivered again only once", async () => {
     const [first] = (await readUsageEvents(gw.nc, gw.prefix)).filter((e) => e.keyId === "dev");
     assert.ok(first);
     const before = await counters();
     // A different Nats-Msg-Id gets past JetStream's de-duplication, as a redelivery would.
-    await publish(toBinary(UsageEventSchema, first), `${first.requestId}-again`);
-    const fresh = create(UsageEventSchema, {
-      requestId: "settle-fresh",
-      keyId: "dev",
-      finishedUnixMs: BigInt(Date.now()),
-      usage: create(UsageSchema, { promptTokens: 7, completionTokens: 3 }),
-      costNanoUsd: 1000n,
-    });
-    // A bad event between them must not hold up the good one after it.
+    await publish(batchOf(first, `${first.requestId}-again`), `${first.requestId}-again`);
+    // A bad message between them must not hold up the good one after it.
     await publish(new Uint8Array([0xff, 0xff, 0xff]), "settle-garbage");
-    await publish(toBinary(UsageEventSchema, fresh), fresh.requestId);
+    await publish(batchOf(devEvent("settle-fresh", 7, 1000n), "settle-fresh"), "settle-fresh");
     const after = await settledTo((before.requests ?? 0) + 1);
     assert.equal(after.requests, (before.requests ?? 0) + 1);
     assert.equal(after.prompt_tokens, (before.prompt_tokens ?? 0) + 7);
     assert.equal(after.cost_nano_usd, (before.cost_nano_usd ?? 0) + 1000);
-    await sleep(300);
-    assert.deepEqual(await counters(), after, "nothing else settles later");
+    // Settlement is in order: once a last event is counted, nothing published before it can
+    // still change the counters.
+    await publish(batchOf(devEvent("settle-last", 1, 1n), "settle-last"), "settle-last");
+    const last = await settledTo((after.requests ?? 0) + 1);
+    assert.deepEqual(last, {
+      requests: (after.requests ?? 0) + 1,
+      prompt_tokens: (after.prompt_tokens ?? 0) + 1,
+      completion_tokens: (after.completion_tokens ?? 0) + 3,
+      cost_nano_usd: (after.cost_nano_usd ?? 0) + 1,
+    });
   });
 });

@@ -5,6 +5,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@switchyard/local-stack";
 import { runLoad, type LoadResult } from "./load.js";
+import { startCpuInterval, type CpuPerRequest } from "./cpu.js";
 import { procStats, type ProcStats } from "./proc-stats.js";
 import { hotFunctions, type HotFunction } from "./cpu-profile.js";
 import { writeReport } from "./report.js";
@@ -12,9 +13,16 @@ import { percentiles, type Percentiles } from "./stats.js";
 import { probeStreams, type StreamResult } from "./stream-probe.js";
 import { SWITCHYARDS, SYSTEMS, startSystems, stopEverything, type SystemName } from "./systems.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = [1, 16, 64];
-const UPSTREAM_MS = [0, 50];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** Each point is measured this many times, interleaved with the other systems; medians are reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const list = (name: string, fallback: number[]): number[] =>
+  process.env[name] ? process.env[name].split(",").map(Number) : fallback;
+/** BENCH_CONCURRENCY and BENCH_UPSTREAMS narrow a run while working on one point. */
+const CONCURRENCY = list("BENCH_CONCURRENCY", [1, 16, 64]);
+const UPSTREAM_MS = list("BENCH_UPSTREAMS", [0, 50]);
+/** BENCH_PARTS=closed skips the open loop, the streams and the stage breakdown. */
+const PARTS = (process.env.BENCH_PARTS ?? "closed,open,streams,stages").split(",");
 const OPEN_LOOP_RATE = 300;
 const log = (line: string): void => console.log(`[bench] ${line}`);
 
@@ -24,15 +32,28 @@ export interface PointResult {
   concurrency: number;
   rate?: number;
   system: SystemName;
+  /** Medians over the rounds. */
   result: LoadResult;
+  cpu: CpuPerRequest;
+  /** Requests per second of each round, to show the spread. */
+  roundsRps: number[];
+}
+
+export interface StreamPoint {
+  system: SystemName;
+  concurrency: number;
+  result: StreamResult;
+  /** CPU milliseconds per stream. */
+  cpu: CpuPerRequest;
 }
 
 export interface BenchResults {
   startedAt: string;
   machine: { cores: number; memoryGb: number; node: string; cpu: string };
   seconds: number;
+  rounds: number;
   points: PointResult[];
-  streams: { system: SystemName; concurrency: number; result: StreamResult }[];
+  streams: StreamPoint[];
   /** Per Switchyard topology: each stage's time from x-switchyard-timing, and the rest. */
   stages: Record<string, Record<string, Percentiles>>;
   processes: Record<string, ProcStats>;
@@ -50,6 +71,40 @@ const STREAM_BODY = JSON.stringify({
   messages: [{ role: "user", content: "Stream a short answer [mock:ttft=20,gap=5,words=20]" }],
 });
 
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+
+/** Each field the median of that field over the rounds. */
+function medianOf<T extends Record<string, number>>(rounds: T[]): T {
+  const first = rounds[0];
+  if (first === undefined) throw new Error("no rounds");
+  return Object.fromEntries(Object.keys(first).map((k) => [k, median(rounds.map((r) => r[k] ?? NaN))])) as T;
+}
+
+function medianCpu(rounds: CpuPerRequest[]): CpuPerRequest {
+  const scalar = medianOf(rounds.map(({ byProcess: _, ...rest }) => rest));
+  const labels = Object.keys(rounds[0]?.byProcess ?? {});
+  const byProcess = Object.fromEntries(
+    labels.map((l) => [l, median(rounds.map((r) => r.byProcess[l] ?? NaN))]),
+  );
+  return { ...scalar, byProcess };
+}
+
+function medianLoad(rounds: LoadResult[]): LoadResult {
+  return {
+    latency: medianOf(
+      rounds.map((r) => r.latency as unknown as Record<string, number>),
+    ) as unknown as Percentiles,
+    rps: median(rounds.map((r) => r.rps)),
+    ok: rounds.reduce((a, r) => a + r.ok, 0),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
+
 async function main(): Promise<void> {
   process.once("SIGINT", () => void stopEverything().then(() => process.exit(130)));
   process.once("SIGTERM", () => void stopEverything().then(() => process.exit(143)));
@@ -64,63 +119,106 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model ?? "",
     },
     seconds: SECONDS,
+    rounds: ROUNDS,
     points: [],
     streams: [],
     stages: {},
     processes: {},
     profile: null,
   };
+
+  /** One closed- or open-loop point for every system, ROUNDS times interleaved. */
+  async function loadPoints(
+    base: Omit<PointResult, "system" | "result" | "cpu" | "roundsRps">,
+    body: string,
+  ): Promise<PointResult[]> {
+    const rounds = new Map<SystemName, { load: LoadResult[]; cpu: CpuPerRequest[] }>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const system of SYSTEMS) {
+        const end = startCpuInterval(systems.cpuGroups(system));
+        const load = await runLoad(systems.target(system, body), {
+          connections: base.concurrency,
+          seconds: SECONDS,
+          rate: base.rate,
+        });
+        const entry = rounds.get(system) ?? { load: [], cpu: [] };
+        entry.load.push(load);
+        entry.cpu.push(end(load.ok + load.non2xx));
+        rounds.set(system, entry);
+      }
+    }
+    return SYSTEMS.map((system) => {
+      const r = rounds.get(system)!;
+      const point: PointResult = {
+        ...base,
+        system,
+        result: medianLoad(r.load),
+        cpu: medianCpu(r.cpu),
+        roundsRps: r.load.map((l) => Math.round(l.rps)),
+      };
+      const x = point.result;
+      log(
+        `${base.mode === "open" ? `open loop ${base.rate}/s` : `upstream ${base.upstreamMs} ms c=${base.concurrency}`} ${system}: p50 ${x.latency.p50.toFixed(2)} p99 ${x.latency.p99.toFixed(2)} ms, ${x.rps.toFixed(0)} req/s (${point.roundsRps.join("/")}), cpu ${point.cpu.own.toFixed(3)} ms/req + nats ${point.cpu.nats.toFixed(3)}, errors ${x.errors + x.non2xx}`,
+      );
+      if (system.startsWith("switchyard")) {
+        const busy = Object.entries(point.cpu.byProcess)
+          .filter(([, ms]) => ms >= 0.005)
+          .map(([label, ms]) => `${label} ${ms.toFixed(3)}`);
+        log(`    cpu by process (ms/req): ${busy.join(", ")}`);
+      }
+      return point;
+    });
+  }
+
   try {
     for (const s of SYSTEMS) await runLoad(systems.target(s, BODY), { connections: 16, seconds: 2 }); // warm-up
-    for (const upstreamMs of UPSTREAM_MS) {
+    for (const upstreamMs of PARTS.includes("closed") ? UPSTREAM_MS : []) {
       await systems.setUpstream(`latency=${upstreamMs}`);
       for (const concurrency of CONCURRENCY) {
-        for (const system of SYSTEMS) {
-          const result = await runLoad(systems.target(system, BODY), {
-            connections: concurrency,
-            seconds: SECONDS,
-          });
-          results.points.push({ upstreamMs, mode: "closed", concurrency, system, result });
-          log(
-            `upstream ${upstreamMs} ms c=${concurrency} ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, ${result.rps.toFixed(0)} req/s, errors ${result.errors + result.non2xx}`,
-          );
-        }
-        logRatios(results.points.slice(-SYSTEMS.length));
+        const points = await loadPoints({ upstreamMs, mode: "closed", concurrency }, BODY);
+        results.points.push(...points);
+        logRatios(points);
       }
     }
     await systems.setUpstream("latency=0");
-    for (const system of SYSTEMS) {
-      const result = await runLoad(systems.target(system, BODY), {
-        connections: 64,
-        seconds: SECONDS,
-        rate: OPEN_LOOP_RATE,
-      });
-      results.points.push({
-        upstreamMs: 0,
-        mode: "open",
-        concurrency: 64,
-        rate: OPEN_LOOP_RATE,
-        system,
-        result,
-      });
-      log(
-        `open loop ${OPEN_LOOP_RATE}/s ${system}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms, errors ${result.errors + result.non2xx}`,
+    if (PARTS.includes("open"))
+      results.points.push(
+        ...(await loadPoints({ upstreamMs: 0, mode: "open", concurrency: 64, rate: OPEN_LOOP_RATE }, BODY)),
       );
-    }
-    for (const concurrency of CONCURRENCY) {
+    for (const concurrency of PARTS.includes("streams") ? CONCURRENCY : []) {
+      const rounds = new Map<SystemName, { result: StreamResult[]; cpu: CpuPerRequest[] }>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const system of SYSTEMS) {
+          const end = startCpuInterval(systems.cpuGroups(system));
+          // Enough streams for stable percentiles, bounded in time at every concurrency.
+          const streams = Math.max(40, concurrency * 6);
+          const result = await probeStreams(systems.target(system, STREAM_BODY), { streams, concurrency });
+          const entry = rounds.get(system) ?? { result: [], cpu: [] };
+          entry.result.push(result);
+          entry.cpu.push(end(streams));
+          rounds.set(system, entry);
+        }
+      }
       for (const system of SYSTEMS) {
-        // Enough streams for stable percentiles, bounded in time at every concurrency.
-        const result = await probeStreams(systems.target(system, STREAM_BODY), {
-          streams: Math.max(60, concurrency * 8),
-          concurrency,
-        });
-        results.streams.push({ system, concurrency, result });
+        const r = rounds.get(system)!;
+        const result: StreamResult = {
+          ttft: medianOf(
+            r.result.map((x) => x.ttft as unknown as Record<string, number>),
+          ) as unknown as Percentiles,
+          gap: medianOf(
+            r.result.map((x) => x.gap as unknown as Record<string, number>),
+          ) as unknown as Percentiles,
+          errors: r.result.reduce((a, x) => a + x.errors, 0),
+        };
+        const cpu = medianCpu(r.cpu);
+        results.streams.push({ system, concurrency, result, cpu });
         log(
-          `stream c=${concurrency} ${system}: ttft p50 ${result.ttft.p50.toFixed(2)} ms, gap p50 ${result.gap.p50.toFixed(2)} ms, errors ${result.errors}`,
+          `stream c=${concurrency} ${system}: ttft p50 ${result.ttft.p50.toFixed(2)} ms, gap p50 ${result.gap.p50.toFixed(2)} ms, cpu ${cpu.own.toFixed(3)} ms/stream, errors ${result.errors}`,
         );
       }
     }
-    for (const s of SWITCHYARDS) results.stages[s] = await stageBreakdown(systems.target(s, BODY));
+    if (PARTS.includes("stages"))
+      for (const s of SWITCHYARDS) results.stages[s] = await stageBreakdown(systems.target(s, BODY));
     for (const p of systems.processes()) results.processes[p.label] = procStats(p.pid);
   } finally {
     await stop();
@@ -133,7 +231,9 @@ async function main(): Promise<void> {
     )[0];
   if (busiest?.profile !== undefined)
     results.profile = { process: busiest.label, functions: hotFunctions(busiest.profile) };
-  systems.cleanup();
+  // BENCH_KEEP=1 keeps the run's folder (logs, every process's CPU profile) for a closer look.
+  if (process.env.BENCH_KEEP === "1") log(`kept ${systems.folder}`);
+  else systems.cleanup();
   const dir = join(repoRoot(), "bench", "results");
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${results.startedAt.replace(/[:.]/g, "-")}.json`);

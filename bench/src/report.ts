@@ -9,6 +9,8 @@ import { SWITCHYARDS } from "./systems.js";
 import { minus } from "./stats.js";
 
 const f = (v: number): string => v.toFixed(2);
+/** CPU milliseconds per request: three decimals. */
+const c = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : "—");
 
 function portkeyVersion(): string {
   try {
@@ -47,48 +49,57 @@ export function writeReport(r: BenchResults): void {
     "- Three Switchyard topologies, each with its own ingress and sharing the other stage processes: **switchyard** has every stage in its own process (ingress → guard → router → meter → provider → ingress: six NATS messages per request); **switchyard-inline** runs guard, router and meter inside ingress (`SWITCHYARD_INLINE_STAGES=guard,router,meter`) and sends the envelope straight to the provider process (two NATS messages); **switchyard-all-inline** runs every stage inside ingress (no NATS message on the path). All three publish the usage event to JetStream, and the meter process settles it.",
     "- Portkey runs with `@hono/node-server` pinned to 1.14.1 (`overrides` in the root package.json): from 1.14.2 on, that server hands Portkey the fetch Response's immutable headers and every Portkey stream answers 500 `TypeError: immutable` (Portkey-AI/gateway#1389). Portkey's OpenAI stream path also waits 25 ms before it forwards the first chunk (a `setTimeout(25)` in its stream transformer), so its added TTFT includes that on purpose.",
     `- Load: autocannon in the bench process, closed loop at concurrency 1, 16, 64 for ${r.seconds} s per point, and an open loop at a fixed rate. The same OpenAI chat-completions request every time. Latencies are autocannon's per-response times at full precision; *added* = system percentile minus the floor's percentile at the same point.`,
+    `- Rounds: every point is measured ${r.rounds} times, the systems interleaved (floor, proxy, the Switchyards, Portkey, then again), and each number in the tables is the median over the rounds, so one noisy interval does not decide a verdict; *req/s by round* shows the spread.`,
+    "- CPU per request: CPU time (user + system, every thread, from /proc) over each interval divided by the requests answered in it. *own* sums the system's own processes: for each Switchyard topology the processes a deployment of it runs (switchyard: its ingress and the guard, router, meter and provider processes; switchyard-inline: its ingress, the provider and the meter; switchyard-all-inline: its ingress and the meter), the meter counted because it settles the usage events of every topology; for Portkey and the proxy their one process. nats-server and redis-server are measured over the same interval and shown beside it; the mock and the load generator are reported once, below.",
     "- The load generator shares the 2 cores with the systems under test, so absolute numbers are pessimistic; the comparison is fair because every system is measured the same way in the same run. Points run one after another for a few seconds each on a shared virtual machine, so a single point can swing by a third between runs (seen for every system, Portkey included); read trends across points, not one cell.",
     "- Open loop: autocannon's `overallRate` spreads the rate over the connections, and each connection sends its per-second quota back to back at the start of every second (then idles), so arrivals come in bursts of up to 64, not evenly; the open-loop latencies include that queueing for every system alike.",
     "- Streaming: at concurrency 1, 16 and 64 (max(60, 8 × concurrency) streams each; mock ttft 20 ms, 5 ms between chunks); time to first content chunk and gaps between chunks as the client sees them, added = minus the floor at the same concurrency. The TTFT target is read at concurrency 16.",
     "",
     "## Non-streaming, closed loop",
     "",
-    "| upstream | conc. | system | p50 | p90 | p99 | max | added p50 | added p99 | req/s | errors |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| upstream | conc. | system | p50 | p90 | p99 | max | added p50 | added p99 | req/s | req/s by round | CPU ms/req own | + nats | + redis | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const p of r.points.filter((q) => q.mode === "closed")) {
     const a = added(p);
     lines.push(
-      `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(p.result.latency.p50)} | ${f(p.result.latency.p90)} | ${f(p.result.latency.p99)} | ${f(p.result.latency.max)} | ${f(a.p50)} | ${f(a.p99)} | ${p.result.rps.toFixed(0)} | ${p.result.errors + p.result.non2xx} |`,
+      `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(p.result.latency.p50)} | ${f(p.result.latency.p90)} | ${f(p.result.latency.p99)} | ${f(p.result.latency.max)} | ${f(a.p50)} | ${f(a.p99)} | ${p.result.rps.toFixed(0)} | ${p.roundsRps.join(" / ")} | ${c(p.cpu.own)} | ${c(p.cpu.nats)} | ${c(p.cpu.redis)} | ${p.result.errors + p.result.non2xx} |`,
     );
   }
+  const mean = (xs: number[]): number => xs.filter(Number.isFinite).reduce((x, y) => x + y, 0) / xs.length;
+  lines.push(
+    "",
+    `Measured once for every point alike: the MOCK upstream used ${c(mean(r.points.map((p) => p.cpu.mock)))} ms of CPU per request on average, and the load generator ${c(mean(r.points.map((p) => p.cpu.loadgen)))} ms.`,
+  );
   lines.push("", "Latencies in milliseconds.", "", "### Switchyard / Portkey at each point", "");
   lines.push(
-    "| upstream | conc. | system | added p50 Sy / Pk (ms) | ratio | added p99 Sy / Pk (ms) | ratio | req/s Sy / Pk | ratio |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| upstream | conc. | system | added p50 Sy / Pk (ms) | ratio | added p99 Sy / Pk (ms) | ratio | req/s Sy / Pk | ratio | CPU ms/req Sy (+nats) / Pk / proxy | Sy÷Pk | Sy÷proxy |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   const rat = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : "n/a");
   const isSwitchyard = (system: string): boolean => (SWITCHYARDS as readonly string[]).includes(system);
   for (const p of r.points.filter((q) => q.mode === "closed" && isSwitchyard(q.system))) {
     const k = at("portkey", p.upstreamMs, p.concurrency);
-    if (!k) continue;
+    const x = at("proxy", p.upstreamMs, p.concurrency);
+    if (!k || !x) continue;
     const [as, ak] = [added(p), added(k)];
+    const syCpu = p.cpu.own + p.cpu.nats;
     lines.push(
-      `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(as.p50)} / ${f(ak.p50)} | ${rat(as.p50, ak.p50)} | ${f(as.p99)} / ${f(ak.p99)} | ${rat(as.p99, ak.p99)} | ${p.result.rps.toFixed(0)} / ${k.result.rps.toFixed(0)} | ${rat(p.result.rps, k.result.rps)} |`,
+      `| ${p.upstreamMs} ms | ${p.concurrency} | ${p.system} | ${f(as.p50)} / ${f(ak.p50)} | ${rat(as.p50, ak.p50)} | ${f(as.p99)} / ${f(ak.p99)} | ${rat(as.p99, ak.p99)} | ${p.result.rps.toFixed(0)} / ${k.result.rps.toFixed(0)} | ${rat(p.result.rps, k.result.rps)} | ${c(p.cpu.own)} (${c(syCpu)}) / ${c(k.cpu.own)} / ${c(x.cpu.own)} | ${rat(syCpu, k.cpu.own)} | ${rat(syCpu, x.cpu.own)} |`,
     );
   }
   lines.push(
     "",
-    "A ratio above 1 means Switchyard adds more latency (or serves more req/s) than Portkey; with a negative or zero Portkey value the ratio is not meaningful.",
+    "A ratio above 1 means Switchyard adds more latency (or serves more req/s, or uses more CPU per request) than Portkey; with a negative or zero Portkey value the ratio is not meaningful. The CPU ratios count Switchyard's processes plus nats-server, which only Switchyard uses.",
     "",
     "## Open loop",
     "",
-    "| rate | system | p50 | p99 | added p99 | req/s | errors |",
-    "|---|---|---|---|---|---|---|",
+    "| rate | system | p50 | p99 | added p99 | req/s | CPU ms/req own | + nats | errors |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   for (const p of r.points.filter((q) => q.mode === "open")) {
     lines.push(
-      `| ${p.rate}/s | ${p.system} | ${f(p.result.latency.p50)} | ${f(p.result.latency.p99)} | ${f(added(p).p99)} | ${p.result.rps.toFixed(0)} | ${p.result.errors + p.result.non2xx} |`,
+      `| ${p.rate}/s | ${p.system} | ${f(p.result.latency.p50)} | ${f(p.result.latency.p99)} | ${f(added(p).p99)} | ${p.result.rps.toFixed(0)} | ${c(p.cpu.own)} | ${c(p.cpu.nats)} | ${p.result.errors + p.result.non2xx} |`,
     );
   }
   const floorStreamAt = (c: number) =>
@@ -98,8 +109,8 @@ export function writeReport(r: BenchResults): void {
     "",
     "## Streaming",
     "",
-    "| conc. | system | TTFT p50 | TTFT p99 | added TTFT p50 | gap p50 | gap p99 | added gap p50 | errors |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| conc. | system | TTFT p50 | TTFT p99 | added TTFT p50 | gap p50 | gap p99 | added gap p50 | CPU ms/stream own | + nats | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const s of r.streams) {
     const t = s.result;
@@ -107,7 +118,7 @@ export function writeReport(r: BenchResults): void {
     // A system whose every stream failed has no times; print dashes, not "minus the floor".
     const g = (v: number): string => (t.ttft.n === 0 ? "—" : f(v));
     lines.push(
-      `| ${s.concurrency} | ${s.system} | ${g(t.ttft.p50)} | ${g(t.ttft.p99)} | ${g(t.ttft.p50 - (fl?.ttft.p50 ?? 0))} | ${g(t.gap.p50)} | ${g(t.gap.p99)} | ${g(t.gap.p50 - (fl?.gap.p50 ?? 0))} | ${t.errors} |`,
+      `| ${s.concurrency} | ${s.system} | ${g(t.ttft.p50)} | ${g(t.ttft.p99)} | ${g(t.ttft.p50 - (fl?.ttft.p50 ?? 0))} | ${g(t.gap.p50)} | ${g(t.gap.p99)} | ${g(t.gap.p50 - (fl?.gap.p50 ?? 0))} | ${c(s.cpu.own)} | ${c(s.cpu.nats)} | ${t.errors} |`,
     );
   }
   lines.push(
@@ -157,7 +168,7 @@ export function writeReport(r: BenchResults): void {
   const verdict = (ok: boolean): string => (ok ? "met" : "**missed**");
   lines.push(
     "",
-    "## Targets (upstream 0 ms)",
+    "## Targets of the first benchmark (upstream 0 ms)",
     "",
     "| system | target | result | Switchyard/Portkey | verdict |",
     "|---|---|---|---|---|",
@@ -179,6 +190,7 @@ export function writeReport(r: BenchResults): void {
       `| ${name} | added TTFT p50 ≤ 1 ms (c=16) | ${f(ttft)} ms | | ${verdict(ttft <= 1)} |`,
     );
   }
+  lines.push(...cpuTargets(r, at, added));
   const proxyTtft = addedTtftAt16("proxy");
   lines.push(
     "",
@@ -197,4 +209,101 @@ export function writeReport(r: BenchResults): void {
     join(root, "docs", "benchmarks-latency.svg"),
     lineChart(series, "Added p99 latency over the mock (upstream 0 ms)"),
   );
+}
+
+type At = (system: string, upstreamMs: number, c: number) => PointResult | undefined;
+
+/**
+ * The hot-path targets: CPU per request against the one-hop proxy, throughput against the
+ * proxy and Portkey, added p99 and TTFT; each miss says by how much.
+ */
+function cpuTargets(r: BenchResults, at: At, added: (p: PointResult) => { p99: number }): string[] {
+  const cpu = (p?: PointResult): number => (p ? p.cpu.own + p.cpu.nats : NaN);
+  const rps = (p?: PointResult): number => p?.result.rps ?? NaN;
+  const ttftAt1 = (system: string): number => {
+    const t = (s: string) => r.streams.find((x) => x.system === s && x.concurrency === 1)?.result.ttft.p50;
+    return (t(system) ?? NaN) - (t("floor") ?? NaN);
+  };
+  const row = (
+    system: string,
+    target: string,
+    value: number,
+    limit: number,
+    unit: string,
+    atMost: boolean,
+  ) => {
+    const ok = atMost ? value <= limit : value >= limit;
+    const by = atMost ? value / limit : limit / value;
+    const verdict = !Number.isFinite(value)
+      ? "not measured"
+      : ok
+        ? "met"
+        : `**missed** by ${by.toFixed(2)}× (${f(value)} vs ${f(limit)} ${unit})`;
+    return `| ${system} | ${target} | ${f(value)} ${unit} | ${f(limit)} ${unit} | ${verdict} |`;
+  };
+  const proxy64 = at("proxy", 0, 64);
+  const out = [
+    "",
+    "## Targets: CPU per request and throughput (upstream 0 ms, medians over the rounds)",
+    "",
+    "| system | target | result | limit | verdict |",
+    "|---|---|---|---|---|",
+  ];
+  for (const c of [16, 64]) {
+    out.push(
+      row(
+        "switchyard-all-inline",
+        `CPU per request (+nats) ≤ 2.5× the proxy's, c=${c}`,
+        cpu(at("switchyard-all-inline", 0, c)),
+        2.5 * cpu(at("proxy", 0, c)),
+        "ms",
+        true,
+      ),
+    );
+  }
+  out.push(
+    row(
+      "switchyard-all-inline",
+      "throughput at c=64 ≥ 50% of the proxy's",
+      rps(at("switchyard-all-inline", 0, 64)),
+      0.5 * rps(proxy64),
+      "req/s",
+      false,
+    ),
+  );
+  for (const c of [16, 64]) {
+    out.push(
+      row(
+        "switchyard",
+        `CPU per request (all processes + nats) ≤ 6× the proxy's, c=${c}`,
+        cpu(at("switchyard", 0, c)),
+        6 * cpu(at("proxy", 0, c)),
+        "ms",
+        true,
+      ),
+    );
+  }
+  const split16 = at("switchyard", 0, 16);
+  const pk16 = at("portkey", 0, 16);
+  out.push(
+    row(
+      "switchyard",
+      "throughput at c=64 ≥ 1.5× Portkey's",
+      rps(at("switchyard", 0, 64)),
+      1.5 * rps(at("portkey", 0, 64)),
+      "req/s",
+      false,
+    ),
+    row(
+      "switchyard",
+      "added p99 at c=16 ≤ Portkey's",
+      split16 ? added(split16).p99 : NaN,
+      pk16 ? added(pk16).p99 : NaN,
+      "ms",
+      true,
+    ),
+  );
+  for (const system of ["switchyard-inline", "switchyard-all-inline"])
+    out.push(row(system, "added TTFT p50 at c=1 ≤ 1 ms", ttftAt1(system), 1, "ms", true));
+  return out;
 }

@@ -18,7 +18,15 @@ import {
   type Cluster,
   type ServiceProcess,
 } from "@switchyard/devkit";
-import { ensureInstalled, freePorts, repoRoot, startStack, type Stack } from "@switchyard/local-stack";
+import {
+  ensureInstalled,
+  freePorts,
+  recordedServers,
+  repoRoot,
+  startStack,
+  type Stack,
+} from "@switchyard/local-stack";
+import type { CpuGroups } from "./cpu.js";
 import type { Target } from "./load.js";
 
 /**
@@ -27,7 +35,11 @@ import type { Target } from "./load.js";
  */
 export const SWITCHYARDS = ["switchyard", "switchyard-inline", "switchyard-all-inline"] as const;
 export type SystemName = "floor" | "proxy" | (typeof SWITCHYARDS)[number] | "portkey";
-export const SYSTEMS: SystemName[] = ["floor", "proxy", ...SWITCHYARDS, "portkey"];
+const ALL_SYSTEMS: SystemName[] = ["floor", "proxy", ...SWITCHYARDS, "portkey"];
+/** BENCH_SYSTEMS narrows a run while working on one system (the floor is always measured). */
+export const SYSTEMS: SystemName[] = process.env.BENCH_SYSTEMS
+  ? ALL_SYSTEMS.filter((s) => s === "floor" || process.env.BENCH_SYSTEMS?.split(",").includes(s))
+  : ALL_SYSTEMS;
 const INLINE_STAGES: Record<(typeof SWITCHYARDS)[number], string> = {
   switchyard: "",
   "switchyard-inline": "guard,router,meter",
@@ -46,11 +58,15 @@ const MOCK_KEY = LOCAL_SECRETS.MOCK_OPENAI_API_KEY ?? "";
 
 export interface Systems {
   target(system: SystemName, body: string): Target;
+  /** Whose CPU counts for `system`, and the shared servers beside it. */
+  cpuGroups(system: SystemName): CpuGroups;
   /** Every process under test, for CPU, memory and profiles. */
   processes(): MeasuredProcess[];
   /** Restarts the mock with new default controls (e.g. `latency=50`). */
   setUpstream(controls: string): Promise<void>;
   stop(): Promise<void>;
+  /** The run's temporary folder: logs, CPU profiles, the stack's data. */
+  readonly folder: string;
   /** Removes the temporary folder (after the profiles were read). */
   cleanup(): void;
 }
@@ -201,6 +217,26 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
           };
       }
     },
+    cpuGroups(system) {
+      const servers = recordedServers(join(dir, "stack"));
+      const pidOf = (name: string): number[] =>
+        servers.filter((x) => x.name === name && x.pid !== undefined).map((x) => x.pid!);
+      // The processes a deployment of each topology would run: its ingress, the stage
+      // processes it sends to, and the meter, which settles every topology's usage events.
+      const labelled = systems.processes().filter((p) => p.profile !== undefined);
+      const pick = (...labels: string[]): CpuGroups["own"] =>
+        labelled.filter((p) => labels.includes(p.label)).map(({ label, pid }) => ({ label, pid }));
+      const stage = (name: string): string => `switchyard-${name}`;
+      const own: Record<SystemName, CpuGroups["own"]> = {
+        floor: [],
+        proxy: [{ label: "proxy", pid: proxy.pid ?? 0 }],
+        portkey: [{ label: "portkey", pid: portkey.pid ?? 0 }],
+        switchyard: pick("switchyard-ingress", ...["guard", "router", "meter", "provider"].map(stage)),
+        "switchyard-inline": pick("switchyard-inline-ingress", stage("meter"), stage("provider")),
+        "switchyard-all-inline": pick("switchyard-all-inline-ingress", stage("meter")),
+      };
+      return { own: own[system], nats: pidOf("nats"), redis: pidOf("redis"), mock: [mock?.pid ?? 0] };
+    },
     processes() {
       const out: MeasuredProcess[] = [
         { label: "mock", pid: mock?.pid ?? 0 },
@@ -217,6 +253,7 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       return out;
     },
     setUpstream: startMock,
+    folder: dir,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
     stop: stopEverything,
   };

@@ -41,6 +41,8 @@ export interface GatewayUnderTest {
 export interface GatewayOptions {
   replicas?: Partial<Record<ServiceName, number>>;
   env?: NodeJS.ProcessEnv;
+  /** Environment for one service's processes only (e.g. a stage's own in-flight bound). */
+  serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   limitedRpm?: number;
   /** The gateway file's `guard` section (defaults otherwise). */
   guard?: Record<string, unknown>;
@@ -118,6 +120,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
       SWITCHYARD_HTTP_PORT: String(httpPort),
       SWITCHYARD_GRPC_PORT: String(grpcPort),
       SWITCHYARD_LOG_LEVEL: "warn",
+      SWITCHYARD_DATA_DIR: join(dir, "data"),
       ...opts.env,
     },
   });
@@ -127,7 +130,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   const procs: ServiceProcess[] = [];
   for (const name of STAGES) {
     const n = opts.replicas?.[name] ?? 1;
-    for (let i = 0; i < n; i++) procs.push(await cluster.start(name));
+    for (let i = 0; i < n; i++) procs.push(await cluster.start(name, opts.serviceEnv?.[name]));
   }
   try {
     await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));

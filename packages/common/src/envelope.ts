@@ -22,11 +22,6 @@ export function newEnvelope(init: MessageInitShape<typeof EnvelopeSchema>): Enve
   return create(EnvelopeSchema, init);
 }
 
-/** Removes and returns the next stage of the routing slip, or undefined at the end. */
-export function popNextStage(env: Envelope): string | undefined {
-  return env.itinerary.shift();
-}
-
 export function recordTiming(
   env: { timings: Envelope["timings"] },
   stage: string,

@@ -1,17 +1,7 @@
 // The JetStream streams of the pipeline, declared once. ensureStreams is idempotent and runs at
-// service start (never on the request path).
-import {
-  AckPolicy,
-  jetstreamManager,
-  jetstream,
-  type Consumer,
-  type JetStreamClient,
-} from "@nats-io/jetstream";
+// service start (never on the request path). Events are published by event-publisher.ts.
+import { AckPolicy, jetstreamManager, jetstream, type Consumer } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { UsageEventSchema, type UsageEvent } from "@switchyard/proto";
-import type { Logger } from "./logging.js";
-import type { Subjects } from "./subjects.js";
 
 /** Stream names carry the subject prefix, so two deployments can share one NATS. */
 export function eventsStreamName(prefix: string): string {
@@ -56,37 +46,4 @@ export async function usageConsumer(nc: NatsConnection, prefix: string, durable:
     await jsm.consumers.add(stream, config);
   }
   return jetstream(nc).consumers.get(stream, durable);
-}
-
-export interface EventPublisher {
-  /** Publishes a usage event with the request id as Nats-Msg-Id; failures are logged, not thrown. */
-  usage(event: Parameters<typeof create<typeof UsageEventSchema>>[1]): void;
-}
-
-const PUBLISH_ATTEMPTS = 6;
-
-export function createEventPublisher(nc: NatsConnection, subjects: Subjects, log: Logger): EventPublisher {
-  const js: JetStreamClient = jetstream(nc);
-  // Off the request path: retried with backoff through short NATS outages; the request id as
-  // Nats-Msg-Id makes a retry of an event the server did store harmless.
-  async function publish(data: Uint8Array, requestId: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await js.publish(subjects.usageEvents, data, { msgID: requestId });
-        return;
-      } catch (err) {
-        if (attempt >= PUBLISH_ATTEMPTS || nc.isClosed()) {
-          log.error({ err, requestId }, "usage event not published");
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      }
-    }
-  }
-  return {
-    usage(init) {
-      const event: UsageEvent = create(UsageEventSchema, init);
-      void publish(toBinary(UsageEventSchema, event), event.requestId);
-    },
-  };
 }

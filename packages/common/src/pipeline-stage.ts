@@ -1,12 +1,22 @@
 // A pipeline stage process (guard, router, meter, provider): a service whose work is a
 // StageHandler run by the stage runner on the stage's queue group.
+import { join } from "node:path";
 import { z } from "zod";
 import { env, settings, type EnvValues } from "./config.js";
 import { loadGatewayConfig, type GatewayConfig } from "./gateway-config.js";
-import { createEventPublisher, ensureStreams, type EventPublisher } from "./jetstream.js";
-import { baseSettings, runService, type RunningService, type ServiceContext } from "./service.js";
+import { createEventPublisher, type EventPublisher } from "./event-publisher.js";
+import { ensureStreams } from "./jetstream.js";
+import { createPublishBatcher } from "./publish-batcher.js";
+import { natsReplySink } from "./reply-sink.js";
+import {
+  baseSettings,
+  runService,
+  type BaseSettings,
+  type RunningService,
+  type ServiceContext,
+} from "./service.js";
 import { startStageRunner } from "./stage-runner.js";
-import type { StageHandler } from "./stage-step.js";
+import type { ReplySink, StageHandler } from "./stage-step.js";
 
 export function stageSettings(defaultMetricsPort: number) {
   return {
@@ -21,6 +31,8 @@ export type StageSettings = EnvValues<ReturnType<typeof stageSettings>>;
 export interface StageContext<C extends StageSettings> extends ServiceContext<C> {
   readonly gateway: GatewayConfig;
   readonly events: EventPublisher;
+  /** Where a stage that answers the client sends the answer (the ingress inbox, over NATS). */
+  readonly replies: ReplySink;
 }
 
 export interface StageWiring extends Omit<RunningService, "stop"> {
@@ -55,17 +67,21 @@ export function runStage<C extends StageSettings>(def: StageDefinition<C>): Prom
     },
     start: async (ctx) => {
       await ensureStreams(ctx.nats.nc, ctx.config.subjectPrefix);
-      const events = createEventPublisher(ctx.nats.nc, ctx.subjects, ctx.log);
-      const wiring = await def.wire({ ...ctx, gateway: gateway!, events });
+      const events = serviceEvents(ctx, def.name);
+      const publish = createPublishBatcher(ctx.nats.nc, ctx.log);
+      const replies = natsReplySink(publish, ctx.log);
+      const wiring = await def.wire({ ...ctx, gateway: gateway!, events, replies });
       const runner = startStageRunner({
         stage: def.name,
         instance: ctx.instance,
         nc: ctx.nats.nc,
+        publish,
         subjects: ctx.subjects,
         log: ctx.log,
         registry: ctx.side.registry,
         maxInFlight: ctx.config.maxInFlight,
         handler: wiring.handler,
+        replies,
         events,
       });
       return {
@@ -73,8 +89,21 @@ export function runStage<C extends StageSettings>(def: StageDefinition<C>): Prom
         stop: async () => {
           await runner.stop();
           await wiring.close?.();
+          await events.close();
         },
       };
     },
+  });
+}
+
+/** The usage-event publisher of a service, with its outbox under the data folder. */
+export function serviceEvents(ctx: ServiceContext<BaseSettings>, service: string): EventPublisher {
+  return createEventPublisher({
+    nc: ctx.nats.nc,
+    subjects: ctx.subjects,
+    log: ctx.log,
+    connected: () => ctx.nats.connected(),
+    outboxDir: join(ctx.config.dataDir, "outbox", service),
+    registry: ctx.side.registry,
   });
 }

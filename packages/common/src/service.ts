@@ -1,6 +1,7 @@
 // The life of every service process: config → logger → side server → NATS → wire → run →
 // drain on SIGTERM. main.ts files call runService with what is particular to them.
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError, env, settings, type EnvValues } from "./config.js";
 import { startCpuProfile } from "./cpu-profile.js";
@@ -8,6 +9,7 @@ import { createLogger, type Logger } from "./logging.js";
 import { connectNats, type ManagedNats } from "./nats.js";
 import { startSideServer, type ReadinessCheck, type SideServer } from "./side-server.js";
 import { subjects, type Subjects } from "./subjects.js";
+import { useFastTextEncoding } from "./text-encoding.js";
 
 /** Settings every service reads; each service adds its own. */
 export function baseSettings(defaultMetricsPort: number) {
@@ -18,6 +20,8 @@ export function baseSettings(defaultMetricsPort: number) {
     metricsPort: env("SWITCHYARD_METRICS_PORT", settings.port().default(defaultMetricsPort)),
     metricsHost: env("SWITCHYARD_METRICS_HOST", z.string().default("127.0.0.1")),
     shutdownTimeoutMs: env("SWITCHYARD_SHUTDOWN_TIMEOUT_MS", settings.positiveInt().default(25_000)),
+    /** Local state that must outlive an outage: the usage-event outbox (<dir>/outbox/<service>). */
+    dataDir: env("SWITCHYARD_DATA_DIR", z.string().default(join(tmpdir(), "switchyard"))),
     /** When set, a V8 CPU profile of the whole run is written to this file on shutdown. */
     cpuProfile: env("SWITCHYARD_CPU_PROFILE", z.string().optional()),
   };
@@ -61,6 +65,7 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
     throw err;
   }
   const log = createLogger(def.name, config.logLevel);
+  useFastTextEncoding();
   const profiler = await startCpuProfile(config.cpuProfile);
   const side = await startSideServer({
     port: config.metricsPort,

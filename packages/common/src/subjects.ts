@@ -1,8 +1,15 @@
 // Subject names in one place. Everything is under `<prefix>.v1.` so two deployments can share
 // one NATS by choosing different prefixes.
+import type { Envelope } from "@switchyard/proto";
+
 export interface Subjects {
   /** Work queue of a stage; each stage subscribes with queue group = stage name. */
   stage(name: string): string;
+  /**
+   * Where an envelope goes for routing-slip entry `entry`: the stage's queue group, or for an
+   * "@stage" entry (a stage inline in the ingress that accepted it) that ingress's home subject.
+   */
+  next(env: Envelope, entry: string): string;
   /** Per-request cancel announcements. */
   cancel(requestId: string): string;
   /** JetStream subject of usage events. */
@@ -20,6 +27,7 @@ export function subjects(prefix: string): Subjects {
   const base = `${prefix}.v1`;
   return {
     stage: (name) => `${base}.stage.${name}`,
+    next: (env, entry) => (entry.startsWith("@") ? env.homeSubject : `${base}.stage.${entry}`),
     cancel: (requestId) => `${base}.cancel.${requestId}`,
     usageEvents: `${base}.events.usage`,
     guardVerdicts: `${base}.events.guard`,

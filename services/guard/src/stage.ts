@@ -1,39 +1,42 @@
 // Guard stage: screens the prompt by policy; blocks with a clear error, or passes the
 // (possibly redacted) request on. Embedding inputs are screened the same way.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { GatewayError, type GatewayConfig, type StageHandler } from "@switchyard/common";
 import {
   Action,
   ChatRequestSchema,
   ContentPartSchema,
-  EmbedRequestSchema,
   GuardResultSchema,
   MessageSchema,
   RequestKind,
+  type ChatRequest,
 } from "@switchyard/proto";
 import type { GuardMetrics } from "./metrics.js";
 import { BUDGET_FINDING, screenRequest } from "./policy.js";
 
 export { createGuardMetrics } from "./metrics.js";
 
+/** Embedding inputs as a chat request of one user message each, for screening. */
+function embedInputsAsChat(input: string[]): ChatRequest {
+  return create(ChatRequestSchema, {
+    messages: input.map((text) =>
+      create(MessageSchema, {
+        role: "user",
+        content: [create(ContentPartSchema, { part: { case: "text", value: text } })],
+      }),
+    ),
+  });
+}
+
 export function createGuardStage(deps: {
   policy: GatewayConfig["guard"];
   metrics?: GuardMetrics;
 }): StageHandler {
-  return (env) => {
+  return (flight) => {
+    const { env } = flight;
     const isChat = env.kind === RequestKind.CHAT;
-    const embed = isChat ? undefined : fromBinary(EmbedRequestSchema, env.request);
-    // Embedding inputs are screened as one user message per input.
-    const chat = isChat
-      ? fromBinary(ChatRequestSchema, env.request)
-      : create(ChatRequestSchema, {
-          messages: (embed?.input ?? []).map((text) =>
-            create(MessageSchema, {
-              role: "user",
-              content: [create(ContentPartSchema, { part: { case: "text", value: text } })],
-            }),
-          ),
-        });
+    const embed = isChat ? undefined : flight.embed();
+    const chat = embed === undefined ? flight.chat() : embedInputsAsChat(embed.input);
     const screening = screenRequest(chat, deps.policy);
     deps.metrics?.(screening);
     env.guard = create(GuardResultSchema, { action: screening.action, findings: screening.findings });
@@ -52,14 +55,13 @@ export function createGuardStage(deps: {
       );
     }
     if (screening.changed) {
-      if (isChat) env.request = toBinary(ChatRequestSchema, chat);
-      else if (embed) {
+      if (embed !== undefined) {
         embed.input = chat.messages.map((m) =>
           m.content[0]?.part.case === "text" ? m.content[0].part.value : "",
         );
-        env.request = toBinary(EmbedRequestSchema, embed);
       }
+      flight.markBodyChanged();
     }
-    return Promise.resolve(env);
+    return Promise.resolve("next");
   };
 }

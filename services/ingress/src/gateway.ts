@@ -1,11 +1,17 @@
 // The door-independent core of ingress: authenticate, authorise, build the envelope, send it
 // down the pipeline and give back the answer. HTTP and gRPC are thin mappings around this.
 import { randomUUID } from "node:crypto";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { GatewayError, newEnvelope, recordTiming, type Catalog, type KeyConfig } from "@switchyard/common";
+import { create } from "@bufbuild/protobuf";
 import {
-  ChatRequestSchema,
-  EmbedRequestSchema,
+  Flight,
+  GatewayError,
+  HOME,
+  newEnvelope,
+  recordTiming,
+  type Catalog,
+  type KeyConfig,
+} from "@switchyard/common";
+import {
   RequestKind,
   TraceContextSchema,
   type ChatChunk,
@@ -13,7 +19,6 @@ import {
   type ChatResponse,
   type EmbedRequest,
   type EmbedResponse,
-  type Envelope,
   type Reply,
   type StageTiming,
   type StreamDone,
@@ -28,6 +33,12 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface CallOptions {
   requestId?: string;
+  /**
+   * When ingress's own work on the request began (process.hrtime.bigint()), less any time it
+   * spent waiting for the client's body: its part of the timing then covers auth, parsing and
+   * validation, not only the envelope.
+   */
+  workStartedNs?: bigint;
   /** Client-requested timeout in ms; clamped to the configured maximum. */
   timeoutMs?: number;
   traceparent?: string;
@@ -58,6 +69,8 @@ export interface GatewayDeps {
   client: PipelineClient;
   keys: KeyStore;
   catalog: Catalog;
+  /** Stages this ingress runs in-process: "@stage" on the routing slip. */
+  inlineStages: ReadonlySet<string>;
   instance: string;
   defaultTimeoutMs: number;
   maxTimeoutMs: number;
@@ -78,16 +91,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.keys.authorizeModel(key, model);
   }
 
-  function envelope(
+  const itinerary = ITINERARY.map((stage) => (deps.inlineStages.has(stage) ? `${HOME}${stage}` : stage));
+
+  function flight(
     key: KeyConfig,
-    kind: RequestKind,
-    model: string,
-    request: Uint8Array,
+    body: { chat: ChatRequest } | { embed: EmbedRequest },
     stream: boolean,
     opts: CallOptions,
     promptChars: number,
-  ): Envelope {
-    const started = process.hrtime.bigint();
+  ): Flight {
+    const started = opts.workStartedNs ?? process.hrtime.bigint();
     const timeout = Math.min(opts.timeoutMs ?? deps.defaultTimeoutMs, deps.maxTimeoutMs);
     const now = Date.now();
     const env = newEnvelope({
@@ -95,17 +108,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
       tenantId: key.tenant,
       keyId: key.id,
       deadlineUnixMs: BigInt(now + timeout),
-      itinerary: [...ITINERARY],
+      itinerary,
       trace: opts.traceparent ? create(TraceContextSchema, { traceparent: opts.traceparent }) : undefined,
-      kind,
-      model,
+      kind: "chat" in body ? RequestKind.CHAT : RequestKind.EMBED,
+      model: "chat" in body ? body.chat.model : body.embed.model,
       stream,
-      request,
       estimatedPromptTokens: Math.ceil(promptChars / 4),
       receivedUnixMs: BigInt(now),
     });
     recordTiming(env, "ingress", deps.instance, started);
-    return env;
+    return Flight.fromBody(env, body);
   }
 
   function failOnError<T>(
@@ -121,12 +133,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function unary<T>(
-    env: Envelope,
+    f: Flight,
     opts: CallOptions,
     pick: (r: Reply) => T | undefined,
   ): Promise<Answer<T>> {
-    const reply = await deps.client.unary(env, opts.signal);
-    return { value: failOnError(reply, pick), requestId: env.requestId, timings: reply.timings };
+    const reply = await deps.client.unary(f, opts.signal);
+    return { value: failOnError(reply, pick), requestId: f.env.requestId, timings: reply.timings };
   }
 
   return {
@@ -144,32 +156,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     async chat(key, req, opts) {
       checkModel(key, req.model);
-      const chars = promptChars(req);
-      const env = envelope(
-        key,
-        RequestKind.CHAT,
-        req.model,
-        toBinary(ChatRequestSchema, req),
-        false,
-        opts,
-        chars,
-      );
-      return unary(env, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
+      const f = flight(key, { chat: req }, false, opts, promptChars(req));
+      return unary(f, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
     },
 
     async *chatStream(key, req, opts) {
       checkModel(key, req.model);
-      const chars = promptChars(req);
-      const env = envelope(
-        key,
-        RequestKind.CHAT,
-        req.model,
-        toBinary(ChatRequestSchema, req),
-        true,
-        opts,
-        chars,
-      );
-      for await (const event of deps.client.stream(env, opts.signal)) {
+      const f = flight(key, { chat: req }, true, opts, promptChars(req));
+      for await (const event of deps.client.stream(f, opts.signal)) {
         if (event.type === "reply") {
           failOnError(event.reply, () => undefined);
           throw new GatewayError("internal", "the pipeline answered a stream with a unary reply");
@@ -195,16 +189,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async embed(key, req, opts) {
       checkModel(key, req.model);
       const chars = req.input.reduce((n, s) => n + s.length, 0);
-      const env = envelope(
-        key,
-        RequestKind.EMBED,
-        req.model,
-        toBinary(EmbedRequestSchema, req),
-        false,
-        opts,
-        chars,
-      );
-      return unary(env, opts, (r) => (r.result.case === "embed" ? r.result.value : undefined));
+      const f = flight(key, { embed: req }, false, opts, chars);
+      return unary(f, opts, (r) => (r.result.case === "embed" ? r.result.value : undefined));
     },
 
     models(key) {

@@ -73,6 +73,17 @@ function callOptions(gateway: Gateway, call: Call): CallOptions {
   };
 }
 
+/** Resolves when the stream can take more, or the client has gone. */
+function drained(call: ServerWritableStream<ChatRequest, ChatChunk>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off("drain", done).off("cancelled", done).off("close", done);
+      resolve();
+    };
+    call.once("drain", done).once("cancelled", done).once("close", done);
+  });
+}
+
 function authenticate(gateway: Gateway, call: Call): KeyConfig {
   return gateway.authenticate(
     keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")),
@@ -104,9 +115,10 @@ export async function startGrpcDoor(opts: {
       ) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>,
     ) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const workStartedNs = process.hrtime.bigint();
       (async () => {
         const key = authenticate(gateway, call);
-        const answer = await fn(key, call.request, callOptions(gateway, call));
+        const answer = await fn(key, call.request, { ...callOptions(gateway, call), workStartedNs });
         call.sendMetadata(answerHeaders(answer.requestId, answer.timings));
         callback(null, answer.value);
       })().catch((err: unknown) => callback(toServiceError(err)));
@@ -132,17 +144,20 @@ export async function startGrpcDoor(opts: {
       }
     },
     chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
+      const workStartedNs = process.hrtime.bigint();
       (async () => {
         const key = authenticate(gateway, call);
-        const c = callOptions(gateway, call);
+        const c = { ...callOptions(gateway, call), workStartedNs };
         let sentHeaders = false;
         for await (const item of gateway.chatStream(key, call.request, c)) {
           if (!sentHeaders) {
             call.sendMetadata(answerHeaders(c.requestId ?? "", item.type === "chunk" ? item.timings : []));
             sentHeaders = true;
           }
-          if (item.type === "chunk") call.write(item.chunk);
-          else if (call.request.includeUsage)
+          if (item.type === "chunk") {
+            // A slow reader holds the stream back here rather than filling ingress's memory.
+            if (!call.write(item.chunk) && !call.cancelled) await drained(call);
+          } else if (call.request.includeUsage)
             call.write(
               create(ChatChunkSchema, {
                 usage: item.done.usage,

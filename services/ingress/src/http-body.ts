@@ -1,9 +1,14 @@
-// Reads a JSON request body with a size limit: 413 past the limit, 400 when it is not JSON.
+// Reads a request body with a size limit (413 past it) and parses it as JSON (400 when it is not).
 import type { IncomingMessage } from "node:http";
 import { GatewayError } from "@switchyard/common";
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const body = await readAtMost(req, maxBytes);
+/** The body's bytes: 413 past the limit (see readAtMost). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return readAtMost(req, maxBytes);
+}
+
+/** The body as JSON: 400 when empty or not JSON. */
+export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0)
     throw new GatewayError("invalid_argument", "the request body is empty; send a JSON object");
   try {

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { GatewayError, type Logger } from "@switchyard/common";
 import { Counter, type Registry } from "prom-client";
 import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
-import { readJsonBody } from "./http-body.js";
+import { parseJsonBody, readBody } from "./http-body.js";
 import { keyFromHeaders } from "./keys.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
 import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
@@ -63,6 +63,20 @@ function sendJson(
   res.end(text);
 }
 
+/** What every answer says about itself: its id, where the time went, and who served it. */
+function answerHeaders(
+  requestId: string,
+  timings: Parameters<typeof timingHeader>[0],
+  served: { provider: string; deployment: string },
+): Record<string, string> {
+  return {
+    "x-request-id": requestId,
+    "x-switchyard-timing": timingHeader(timings),
+    "x-switchyard-provider": served.provider,
+    "x-switchyard-deployment": served.deployment,
+  };
+}
+
 function sendError(res: ServerResponse, err: GatewayError, requestId: string | undefined): void {
   const headers: Record<string, string> = {};
   if (requestId !== undefined) headers["x-request-id"] = requestId;
@@ -70,6 +84,17 @@ function sendError(res: ServerResponse, err: GatewayError, requestId: string | u
   if (err.retryAfterMs > 0) headers["retry-after-ms"] = String(err.retryAfterMs);
   if (res.headersSent) return;
   sendJson(res, err.httpStatus, err.toOpenAI(), headers);
+}
+
+/** Resolves when the response can take more (or is gone). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.once("drain", done).once("close", done);
+  });
 }
 
 export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
@@ -86,6 +111,9 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     res: ServerResponse,
     ctx: { requestId?: string },
   ): Promise<string> {
+    // Ingress's own work on the request, for its part of the timing: from here, less the time
+    // spent waiting for the body to arrive.
+    let workStartedNs = process.hrtime.bigint();
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
@@ -131,23 +159,31 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       );
       return "model";
     }
-    const body = await readJsonBody(req, opts.maxBodyBytes);
+    const waitStarted = process.hrtime.bigint();
+    const raw = await readBody(req, opts.maxBodyBytes);
+    workStartedNs += process.hrtime.bigint() - waitStarted;
+    call.workStartedNs = workStartedNs;
+    const body = parseJsonBody(raw);
     if (path === "/v1/embeddings") {
       const embed = parseEmbedBody(body);
       const answer = await gateway.embed(key, embed, call);
-      sendJson(res, 200, embedResponseJson(answer.value, embed.model, embed.encodingFormat), {
-        "x-request-id": requestId,
-        "x-switchyard-timing": timingHeader(answer.timings),
-      });
+      sendJson(
+        res,
+        200,
+        embedResponseJson(answer.value, embed.model, embed.encodingFormat),
+        answerHeaders(requestId, answer.timings, answer.value),
+      );
       return "embeddings";
     }
     const { request, stream } = parseChatBody(body);
     if (!stream) {
       const answer = await gateway.chat(key, request, call);
-      sendJson(res, 200, chatResponseJson(answer.value, request.model), {
-        "x-request-id": requestId,
-        "x-switchyard-timing": timingHeader(answer.timings),
-      });
+      sendJson(
+        res,
+        200,
+        chatResponseJson(answer.value, request.model),
+        answerHeaders(requestId, answer.timings, answer.value),
+      );
       return "chat";
     }
     await streamChat(
@@ -170,22 +206,34 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     // Nothing is written until the first item: failures before it become plain HTTP errors
     // (and the provider stage has already fallen back where it could).
     const first: IteratorResult<StreamItem> = await items.next();
-    const write = (data: unknown): boolean => res.write(`data: ${JSON.stringify(data)}\n\n`);
+    // Events written in the same tick leave in one socket write: corked until the loop's next turn.
+    let corked = false;
+    const write = (data: unknown): boolean => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
+      return res.write(`data: ${JSON.stringify(data)}\n\n`);
+    };
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
-      "x-request-id": requestId,
       ...(!first.done && first.value.type === "chunk"
-        ? { "x-switchyard-timing": timingHeader(first.value.timings) }
-        : {}),
+        ? answerHeaders(requestId, first.value.timings, first.value.chunk)
+        : { "x-request-id": requestId }),
     });
     res.flushHeaders();
     try {
       for (let it = first; !it.done; it = await items.next()) {
         const item = it.value;
         if (item.type === "chunk") {
-          write(chatChunkJson(item.chunk, alias));
+          // A slow reader holds the stream back here rather than filling ingress's memory.
+          if (!write(chatChunkJson(item.chunk, alias))) await drained(res);
         } else {
           if (includeUsage) {
             write({

@@ -1,5 +1,6 @@
 // Stages ingress can run in-process. Each is the same handler its own process runs, so the
-// only difference is the NATS hop saved (and that the stage then scales with ingress).
+// only difference is the NATS hops saved (and that the stage then scales with ingress). A
+// stage's code is loaded only when it runs inline here.
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   buildCatalog,
@@ -7,13 +8,10 @@ import {
   type GatewayConfig,
   type Logger,
   type ReadinessCheck,
+  type ReplySink,
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
-import { createGuardMetrics, createGuardStage } from "@switchyard/guard/stage";
-import { createAdmission } from "@switchyard/meter/admission";
-import { createProviderWorker, type Publish } from "@switchyard/provider/worker";
-import { createRouterStage } from "@switchyard/router/stage";
 import type { Registry } from "prom-client";
 
 export const INLINE_STAGES = ["guard", "router", "meter", "provider"] as const;
@@ -36,24 +34,29 @@ export async function createInlineStages(deps: {
   subjects: Subjects;
   events: EventPublisher;
   registry: Registry;
-  /** How an inline provider sends answers and stream frames (straight to the waiting call). */
-  publish: Publish;
+  /** Where an inline provider sends answers and stream frames (straight to the waiting call). */
+  replies: ReplySink;
 }): Promise<InlineStages> {
   const handlers = new Map<string, StageHandler>();
   let readiness: Record<string, ReadinessCheck> = {};
   const closers: (() => void | Promise<void>)[] = [];
   for (const stage of deps.stages) {
     switch (stage) {
-      case "guard":
+      case "guard": {
+        const { createGuardMetrics, createGuardStage } = await import("@switchyard/guard/stage");
         handlers.set(
           stage,
           createGuardStage({ policy: deps.gateway.guard, metrics: createGuardMetrics(deps.registry) }),
         );
         break;
-      case "router":
+      }
+      case "router": {
+        const { createRouterStage } = await import("@switchyard/router/stage");
         handlers.set(stage, createRouterStage({ catalog: buildCatalog(deps.gateway) }));
         break;
+      }
       case "meter": {
+        const { createAdmission } = await import("@switchyard/meter/admission");
         const admission = await createAdmission({ ...deps, keys: deps.gateway.keys });
         handlers.set(stage, admission.handler);
         readiness = admission.readiness;
@@ -61,6 +64,7 @@ export async function createInlineStages(deps: {
         break;
       }
       case "provider": {
+        const { createProviderWorker } = await import("@switchyard/provider/worker");
         const worker = createProviderWorker({ ...deps, secretsFrom: process.env });
         handlers.set(stage, worker.handler);
         closers.push(worker.close);

@@ -1,9 +1,10 @@
 import {
   buildCatalog,
-  createEventPublisher,
+  createPublishBatcher,
   ensureStreams,
   exitOnFatal,
   runService,
+  serviceEvents,
 } from "@switchyard/common";
 import { loadConfig } from "./config.js";
 import { createGateway } from "./gateway.js";
@@ -17,9 +18,10 @@ import { createStageHistogram } from "./timing.js";
 runService({
   name: "ingress",
   loadConfig,
-  start: async ({ config, log, nats, side, subjects, instance }) => {
-    const events = createEventPublisher(nats.nc, subjects, log);
-    // Late-bound: an inline provider answers through the client created just below.
+  start: async (ctx) => {
+    const { config, log, nats, side, subjects, instance } = ctx;
+    const events = serviceEvents(ctx, "ingress");
+    // Late-bound: inline stages answer through the client created just below.
     let client: PipelineClient | undefined = undefined;
     const inline = await createInlineStages({
       ...config,
@@ -30,16 +32,17 @@ runService({
       subjects,
       events,
       registry: side.registry,
-      publish: (subject, data) => {
-        if (client?.deliver(subject, data) !== true) nats.nc.publish(subject, data);
+      replies: {
+        reply: (env, reply) => client?.replies.reply(env, reply),
+        frame: (env, frame) => client?.replies.frame(env, frame),
       },
     });
-    if (config.inlineStages.length > 0) {
-      await ensureStreams(nats.nc, config.subjectPrefix);
-      log.info({ stages: config.inlineStages }, "running stages inline");
-    }
+    // Usage events go to JetStream from here too (requests ended here, or answered inline).
+    await ensureStreams(nats.nc, config.subjectPrefix);
+    if (config.inlineStages.length > 0) log.info({ stages: config.inlineStages }, "running stages inline");
     client = createPipelineClient({
       nc: nats.nc,
+      publish: createPublishBatcher(nats.nc, log),
       subjects,
       instanceId: `${process.pid}x${Math.random().toString(36).slice(2, 8)}`,
       maxInFlight: config.maxInFlight,
@@ -50,6 +53,7 @@ runService({
       client,
       keys: createKeyStore(config.gateway.keys),
       catalog: buildCatalog(config.gateway),
+      inlineStages: new Set(config.inlineStages),
       instance,
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxTimeoutMs: config.maxTimeoutMs,
@@ -74,6 +78,7 @@ runService({
         await Promise.all([http.close(), grpc.close()]);
         await client?.close();
         await inline.close();
+        await events.close();
       },
     };
   },

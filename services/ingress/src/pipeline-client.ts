@@ -1,21 +1,28 @@
-// Ingress's side of the pipeline: publishes an envelope to its first stage and waits for the
-// answer on this replica's inbox: one Reply for unary calls, numbered StreamFrames for streams.
-// Ingress never waits past the deadline, and tells the pipeline when the client goes away.
-// Inline stages at the head of the routing slip run here, in-process, before the first hop.
+// Ingress's side of the pipeline: runs the request's inline stages in-process, sends it to the
+// stages that run elsewhere, and waits for the answer on this replica's inbox: one Reply for
+// unary calls, numbered StreamFrames for streams. Ingress never waits past the deadline, and
+// tells the pipeline when the client goes away.
+//
+// Inline stages may be any subset of the routing slip: an "@stage" entry runs here, and a stage
+// process whose next entry is "@stage" sends the envelope back to this replica's home subject.
+// In-process, requests, answers and stream frames pass as objects; nothing is encoded.
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
+  Flight,
   GatewayError,
+  HOME,
   decodeFrame,
   decodeReply,
-  encodeEnvelope,
   failedReply,
   failedUsage,
-  popNextStage,
+  nextStage,
   publishError,
   runStep,
   timeLeftMs,
   type EventPublisher,
+  type Publish,
+  type ReplySink,
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
@@ -29,20 +36,21 @@ interface Pending {
 }
 
 export interface PipelineClient {
-  unary(env: Envelope, signal: AbortSignal): Promise<Reply>;
+  unary(flight: Flight, signal: AbortSignal): Promise<Reply>;
   /** Frames in sequence order, ending with a terminal frame or an early error Reply. */
-  stream(env: Envelope, signal: AbortSignal): AsyncGenerator<StreamEvent>;
+  stream(flight: Flight, signal: AbortSignal): AsyncGenerator<StreamEvent>;
   inFlight(): number;
-  /**
-   * Hands a reply or stream frame addressed to this replica's inbox straight to the waiting
-   * call, as an inline provider does; false for any other subject.
-   */
-  deliver(subject: string, data: Uint8Array): boolean;
+  /** The subject where stage processes send envelopes back for this replica's inline stages. */
+  readonly homeSubject: string;
+  /** Where inline stages answer: straight to the waiting call. */
+  readonly replies: ReplySink;
   close(): Promise<void>;
 }
 
 export function createPipelineClient(deps: {
   nc: NatsConnection;
+  /** How envelopes leave for stage processes (gathered per turn of the event loop). */
+  publish: Publish;
   subjects: Subjects;
   instanceId: string;
   maxInFlight: number;
@@ -53,26 +61,44 @@ export function createPipelineClient(deps: {
 }): PipelineClient {
   const { nc, subjects } = deps;
   const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
+  const homeSubject = `${inbox}.s`;
   const pending = new Map<string, Pending>();
+  /** Each waiting request's deadline, as the signal its inline stages get. */
+  const deadlines = new Map<string, AbortSignal>();
 
-  const onReply = (data: Uint8Array): void => {
-    const reply = decodeReply(data);
-    pending.get(reply.requestId)?.onReply(reply);
+  const replies: ReplySink = {
+    reply: (env, reply) => pending.get(env.requestId)?.onReply(reply),
+    frame: (env, frame) => pending.get(env.requestId)?.onFrame(frame),
   };
-  const onFrame = (data: Uint8Array): void => {
-    const frame = decodeFrame(data);
-    pending.get(frame.requestId)?.onFrame(frame);
-  };
-  const replies: Subscription = nc.subscribe(`${inbox}.r.*`, {
-    callback: (err, msg) => {
-      if (err === null) onReply(msg.data);
-    },
-  });
-  const frames: Subscription = nc.subscribe(`${inbox}.f.*`, {
-    callback: (err, msg) => {
-      if (err === null) onFrame(msg.data);
-    },
-  });
+  const subscribe = (subject: string, onData: (data: Uint8Array) => void): Subscription =>
+    nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        try {
+          onData(msg.data);
+        } catch {
+          // A message that does not decode answers nothing; the deadline does.
+        }
+      },
+    });
+  const subs = [
+    subscribe(`${inbox}.r.*`, (data) => {
+      const reply = decodeReply(data);
+      pending.get(reply.requestId)?.onReply(reply);
+    }),
+    subscribe(`${inbox}.f.*`, (data) => {
+      const frame = decodeFrame(data);
+      pending.get(frame.requestId)?.onFrame(frame);
+    }),
+    // An envelope back from a stage process, for the inline stage its slip names next.
+    subscribe(homeSubject, (data) => {
+      const flight = Flight.fromWire(data);
+      const signal = deadlines.get(flight.env.requestId);
+      if (signal === undefined) return; // ended meanwhile (deadline or client gone)
+      flight.deadline = signal;
+      void run(flight, flight.env.itinerary[flight.env.hop - 1]);
+    }),
+  ];
 
   function admit(env: Envelope): void {
     if (pending.size >= deps.maxInFlight)
@@ -85,37 +111,39 @@ export function createPipelineClient(deps: {
     env.replySubject = `${inbox}.r.${env.requestId}`;
     if (env.stream) env.streamSubject = `${inbox}.f.${env.requestId}`;
     env.cancelSubject = subjects.cancel(env.requestId);
+    env.homeSubject = homeSubject;
   }
 
   /**
-   * Runs the inline stages at the head of the routing slip, then publishes to the first stage
-   * that runs elsewhere. Never throws: a failure reaches the waiting call as an error Reply.
+   * Runs inline stages from routing-slip entry `entry` on, then sends the envelope to the first
+   * stage that runs elsewhere. Never throws: a failure reaches the waiting call as an error Reply.
    */
-  async function send(env: Envelope): Promise<void> {
+  async function run(flight: Flight, entry: string | undefined): Promise<void> {
+    const env = flight.env;
     const answer = (reply: Reply): void => pending.get(env.requestId)?.onReply(reply);
-    // What a stage process gets as the handler's signal: the envelope's deadline.
-    let deadline: AbortSignal | undefined;
     try {
-      let next = popNextStage(env);
       for (;;) {
-        if (next === undefined) throw new GatewayError("internal", "empty routing slip");
-        const handler = deps.inline.get(next);
-        if (handler === undefined) break;
+        if (entry === undefined)
+          throw new GatewayError("internal", "the routing slip ended without an answer");
+        if (!entry.startsWith(HOME)) break;
+        const stage = entry.slice(HOME.length);
+        const handler = deps.inline.get(stage);
+        if (handler === undefined)
+          throw new GatewayError("internal", `stage ${stage} is not inline in this ingress`);
         // Ended meanwhile (deadline or client gone): the watcher has already answered.
         if (!pending.has(env.requestId)) return;
-        deadline ??= AbortSignal.timeout(Math.max(timeLeftMs(env), 0));
-        const outcome = await runStep(next, deps.instanceId, handler, env, deadline);
+        const outcome = await runStep(stage, deps.instanceId, handler, flight);
         if (outcome.kind === "answered") return;
         if (outcome.kind === "failed") {
           deps.events.usage(failedUsage(env, outcome.error));
           answer(failedReply(env, outcome.error));
           return;
         }
-        next = outcome.next;
+        entry = outcome.next;
       }
       if (!pending.has(env.requestId)) return;
       try {
-        nc.publish(subjects.stage(next), encodeEnvelope(env));
+        deps.publish(subjects.stage(entry), flight.toWire());
       } catch (err) {
         answer(failedReply(env, publishError(err, "ingress")));
       }
@@ -132,10 +160,18 @@ export function createPipelineClient(deps: {
     );
   }
 
-  /** Resolves when the deadline passes or the client goes away; rejects with the matching error. */
-  function watch(env: Envelope, signal: AbortSignal, onEnd: (err: GatewayError) => void): () => void {
+  /**
+   * One timer per request: at the deadline it aborts the signal the inline stages wait on and
+   * ends the call; a client that goes away ends it too. Returns the cleanup.
+   */
+  function watch(flight: Flight, signal: AbortSignal, onEnd: (err: GatewayError) => void): () => void {
+    const env = flight.env;
+    const deadline = new AbortController();
+    flight.deadline = deadline.signal;
+    deadlines.set(env.requestId, deadline.signal);
     const timer = setTimeout(
       () => {
+        deadline.abort(new DOMException("the request deadline passed", "TimeoutError"));
         cancel(env, "deadline");
         onEnd(
           new GatewayError("deadline_exceeded", "the request deadline passed before an answer came", {
@@ -152,34 +188,39 @@ export function createPipelineClient(deps: {
     signal.addEventListener("abort", onAbort, { once: true });
     return () => {
       clearTimeout(timer);
+      deadlines.delete(env.requestId);
       signal.removeEventListener("abort", onAbort);
     };
   }
 
   return {
     inFlight: () => pending.size,
+    homeSubject,
+    replies,
 
-    unary(env, signal) {
-      admit(env);
+    unary(flight, signal) {
+      admit(flight.env);
+      const id = flight.env.requestId;
       return new Promise<Reply>((resolve, reject) => {
         const finish = (fn: () => void): void => {
-          pending.delete(env.requestId);
+          pending.delete(id);
           unwatch();
           fn();
         };
-        const unwatch = watch(env, signal, (err) => finish(() => reject(err)));
-        pending.set(env.requestId, {
+        const unwatch = watch(flight, signal, (err) => finish(() => reject(err)));
+        pending.set(id, {
           onReply: (reply) => finish(() => resolve(reply)),
           onFrame: () => undefined,
         });
-        void send(env);
+        void run(flight, nextStage(flight.env));
       });
     },
 
-    async *stream(env, signal) {
-      admit(env);
-      // A small queue bridges NATS callbacks to the async generator; out-of-order frames wait
-      // in `early` until the gap before them is filled.
+    async *stream(flight, signal) {
+      admit(flight.env);
+      const id = flight.env.requestId;
+      // A small queue bridges callbacks to the async generator; out-of-order frames wait in
+      // `early` until the gap before them is filled.
       const queue: StreamEvent[] = [];
       const early = new Map<bigint, StreamFrame>();
       let nextSeq = 0n;
@@ -189,11 +230,11 @@ export function createPipelineClient(deps: {
         wake?.();
         wake = undefined;
       };
-      const unwatch = watch(env, signal, (err) => {
+      const unwatch = watch(flight, signal, (err) => {
         failure = err;
         notify();
       });
-      pending.set(env.requestId, {
+      pending.set(id, {
         onReply: (reply) => {
           queue.push({ type: "reply", reply });
           notify();
@@ -210,7 +251,7 @@ export function createPipelineClient(deps: {
       });
       try {
         // Not awaited: an inline provider runs until the stream ends, and frames must flow meanwhile.
-        void send(env);
+        void run(flight, nextStage(flight.env));
         for (;;) {
           const event = queue.shift();
           if (event !== undefined) {
@@ -222,23 +263,13 @@ export function createPipelineClient(deps: {
           await new Promise<void>((resolve) => (wake = resolve));
         }
       } finally {
-        pending.delete(env.requestId);
+        pending.delete(id);
         unwatch();
       }
     },
 
-    deliver(subject, data) {
-      if (!subject.startsWith(`${inbox}.`)) return false;
-      const kind = subject.slice(inbox.length + 1, inbox.length + 3);
-      if (kind === "r.") onReply(data);
-      else if (kind === "f.") onFrame(data);
-      else return false;
-      return true;
-    },
-
     async close() {
-      await replies.drain();
-      await frames.drain();
+      for (const sub of subs) await sub.drain();
     },
   };
 }

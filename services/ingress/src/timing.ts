@@ -15,7 +15,16 @@ export function createStageHistogram(registry: Registry): (timings: readonly Sta
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 30],
     registers: [registry],
   });
+  // Label values bound once per stage: prom-client hashes the label set on every call otherwise.
+  const byStage = new Map<string, { observe(v: number): void }>();
   return (timings) => {
-    for (const t of timings) h.observe({ stage: t.stage }, t.processingUs / 1e6);
+    for (const t of timings) {
+      let child = byStage.get(t.stage);
+      if (child === undefined) {
+        child = h.labels(t.stage);
+        byStage.set(t.stage, child);
+      }
+      child.observe(t.processingUs / 1e6);
+    }
   };
 }

@@ -2,43 +2,42 @@
 // tokens and cost to per-key counters in Redis. The request id makes it idempotent: a
 // redelivered event is acknowledged without counting twice.
 //
-// Events are settled in batches: everything that arrived since the last batch goes to Redis in
-// one pipeline (one atomic script per event) and is acknowledged together, so a busy meter
-// makes a few round trips per batch instead of two per event.
+// Events arrive in batches (one JetStream message holds the events one process finished within
+// a few milliseconds); each batch is settled by one atomic script, and everything that arrived
+// since the last round goes to Redis in one pipeline and is acknowledged together.
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@switchyard/common";
-import { UsageEventSchema } from "@switchyard/proto";
+import { UsageEventBatchSchema } from "@switchyard/proto";
 import type { Redis } from "ioredis";
 
 const SETTLED_TTL_S = 24 * 3600;
 
-// KEYS[1] the request's "settled" marker; KEYS[2] the key's monthly usage hash ("" for none).
-// ARGV: marker TTL (s), prompt tokens, completion tokens, cost (nano-USD).
-// Returns 1 when counted, 0 when this request was already settled.
+// Per event i (from 0): KEYS[2i+1] the request's "settled" marker, KEYS[2i+2] the key's
+// monthly usage hash; ARGV[1] the marker TTL (s), then per event: has-a-key (1/0), prompt
+// tokens, completion tokens, cost (nano-USD). Returns how many events were counted (the rest
+// were settled before).
 const SCRIPT = `
-if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return 0 end
-if KEYS[2] ~= '' then
-  redis.call('HINCRBY', KEYS[2], 'requests', 1)
-  redis.call('HINCRBY', KEYS[2], 'prompt_tokens', ARGV[2])
-  redis.call('HINCRBY', KEYS[2], 'completion_tokens', ARGV[3])
-  redis.call('HINCRBY', KEYS[2], 'cost_nano_usd', ARGV[4])
+local counted = 0
+for i = 0, #KEYS / 2 - 1 do
+  local a = 2 + i * 4
+  if redis.call('SET', KEYS[2 * i + 1], '1', 'EX', ARGV[1], 'NX') then
+    counted = counted + 1
+    if ARGV[a] == '1' then
+      local h = KEYS[2 * i + 2]
+      redis.call('HINCRBY', h, 'requests', 1)
+      redis.call('HINCRBY', h, 'prompt_tokens', ARGV[a + 1])
+      redis.call('HINCRBY', h, 'completion_tokens', ARGV[a + 2])
+      redis.call('HINCRBY', h, 'cost_nano_usd', ARGV[a + 3])
+    end
+  end
 end
-return 1
+return counted
 `;
-
-type SettleArgs = [
-  marker: string,
-  usageKey: string,
-  ttl: number,
-  prompt: number,
-  completion: number,
-  cost: string,
-];
 
 declare module "ioredis" {
   interface ChainableCommander {
-    sySettle(...args: SettleArgs): ChainableCommander;
+    sySettle(numberOfKeys: number, ...keysThenArgs: (string | number)[]): ChainableCommander;
   }
 }
 
@@ -57,7 +56,8 @@ export async function startSettlement(deps: {
   prefix: string;
   log: Logger;
 }): Promise<Settlement> {
-  deps.redis.defineCommand("sySettle", { numberOfKeys: 2, lua: SCRIPT });
+  // The number of keys varies with the batch: given first on each call.
+  deps.redis.defineCommand("sySettle", { lua: SCRIPT });
   let batch: JsMsg[] = [];
   let scheduled = false;
   let inFlight = Promise.resolve();
@@ -75,17 +75,25 @@ export async function startSettlement(deps: {
     });
   }
 
-  function argsOf(m: JsMsg): SettleArgs {
-    const ev = fromBinary(UsageEventSchema, m.data);
-    const u = ev.usage;
-    return [
-      `${deps.prefix}:settled:${ev.requestId}`,
-      ev.keyId === "" ? "" : usageKey(deps.prefix, ev.keyId, Number(ev.finishedUnixMs)),
-      SETTLED_TTL_S,
-      u?.promptTokens ?? 0,
-      u?.completionTokens ?? 0,
-      ev.costNanoUsd.toString(),
-    ];
+  /** The script's keys and arguments for one batch message. */
+  function argsOf(m: JsMsg): [number, ...(string | number)[]] {
+    const batch = fromBinary(UsageEventBatchSchema, m.data);
+    const keys: string[] = [];
+    const args: (string | number)[] = [SETTLED_TTL_S];
+    for (const ev of batch.events) {
+      const u = ev.usage;
+      keys.push(
+        `${deps.prefix}:settled:${ev.requestId}`,
+        ev.keyId === "" ? "" : usageKey(deps.prefix, ev.keyId, Number(ev.finishedUnixMs)),
+      );
+      args.push(
+        ev.keyId === "" ? 0 : 1,
+        u?.promptTokens ?? 0,
+        u?.completionTokens ?? 0,
+        ev.costNanoUsd.toString(),
+      );
+    }
+    return [keys.length, ...keys, ...args];
   }
 
   async function settle(msgs: JsMsg[]): Promise<void> {
@@ -97,7 +105,7 @@ export async function startSettlement(deps: {
         queued.push(m);
       } catch (err) {
         // An event that does not decode will never settle: keep it out of the way.
-        deps.log.error({ err }, "dropping a usage event that does not decode");
+        deps.log.error({ err }, "dropping a usage-event batch that does not decode");
         m.term();
       }
     }

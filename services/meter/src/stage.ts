@@ -6,7 +6,7 @@ import type { RateLimiter } from "./rate-limit.js";
 
 export function createMeterStage(deps: { keys: GatewayConfig["keys"]; limiter: RateLimiter }): StageHandler {
   const rpmByKey = new Map(deps.keys.map((k) => [k.id, k.rpm]));
-  return async (env) => {
+  return async ({ env }) => {
     const rpm = rpmByKey.get(env.keyId) ?? 0;
     if (rpm > 0) {
       const decision = await deps.limiter.check(env.keyId, rpm);
@@ -21,6 +21,6 @@ export function createMeterStage(deps: { keys: GatewayConfig["keys"]; limiter: R
       }
       env.admission = create(AdmissionSchema, { limitWindow: decision.window });
     }
-    return env;
+    return "next";
   };
 }

@@ -10,13 +10,13 @@ runStage({
     resolveProviderSecrets(loaded.gateway, source);
     return loaded;
   },
-  wire: ({ gateway, nats, log, events, instance, subjects }) => {
+  wire: ({ gateway, nats, log, events, replies, instance, subjects }) => {
     const worker = createProviderWorker({
       gateway,
       secretsFrom: process.env,
       nc: nats.nc,
       subjects,
-      publish: (subject, data) => nats.nc.publish(subject, data),
+      replies,
       events,
       log,
       instance,

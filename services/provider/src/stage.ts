@@ -2,19 +2,17 @@
 // the first byte reaches the client (429, 5xx, connect errors, timeouts) fall through to the
 // next deployment; after it, the client gets an explicit error frame. Every request that gets
 // here leaves exactly one usage event.
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   GatewayError,
-  encodeFrame,
-  encodeReply,
   recordTiming,
   type EventPublisher,
+  type Flight,
   type Logger,
+  type ReplySink,
   type StageHandler,
 } from "@switchyard/common";
 import {
-  ChatRequestSchema,
-  EmbedRequestSchema,
   ReplySchema,
   RequestKind,
   StageTimingSchema,
@@ -23,6 +21,7 @@ import {
   type ChatChunk,
   type Deployment,
   type Envelope,
+  type Reply,
   type StageTiming,
   type StreamFrame,
   type Usage,
@@ -38,11 +37,9 @@ export interface ConfiguredProvider {
   target: Omit<UpstreamTarget, "upstreamModel">;
 }
 
-/** Sends bytes to a subject: NATS in the provider process, or straight to ingress when inline. */
-export type Publish = (subject: string, data: Uint8Array) => void;
-
 export interface ProviderStageDeps {
-  publish: Publish;
+  /** Where answers and stream frames go: NATS in the provider process, the waiting call inline. */
+  replies: ReplySink;
   log: Logger;
   events: EventPublisher;
   instance: string;
@@ -60,8 +57,8 @@ interface Served {
   status: string;
   upstreamMs: number;
   ttftMs: number;
-  /** A unary answer, published by the caller together with the usage event (one socket write). */
-  reply?: Uint8Array;
+  /** A unary answer, sent by the caller once the attempt succeeded. */
+  reply?: Reply;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -91,7 +88,7 @@ function transportError(err: unknown, cancelled: boolean, deadline: boolean): Ga
 }
 
 export function createProviderStage(deps: ProviderStageDeps): StageHandler {
-  const { publish, events } = deps;
+  const { replies, events } = deps;
 
   function resolve(d: Deployment): { adapter: ProviderAdapter; target: UpstreamTarget; providerId: string } {
     const p = deps.providers.get(d.provider);
@@ -151,7 +148,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     return res;
   }
 
-  async function unary(env: Envelope, d: Deployment, started: bigint, signal: AbortSignal): Promise<Served> {
+  async function unary(flight: Flight, d: Deployment, started: bigint, signal: AbortSignal): Promise<Served> {
+    const { env } = flight;
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
     let result: ReturnType<typeof create<typeof ReplySchema>>["result"];
@@ -162,7 +160,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
           retryable: false,
         });
       }
-      const req = fromBinary(EmbedRequestSchema, env.request);
+      const req = flight.embed();
       const res = await send(providerId, await adapter.embeddings.buildRequest(req, target), adapter, signal);
       const parsed = adapter.embeddings.parseResponse(res.status, await res.body.json());
       parsed.response.provider = d.provider;
@@ -172,7 +170,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       // Some providers (Gemini) report no usage for embeddings: meter ingress's estimate instead.
       if (usage.promptTokens === 0) usage.promptTokens = usage.totalTokens = env.estimatedPromptTokens;
     } else {
-      const req = fromBinary(ChatRequestSchema, env.request);
+      const req = flight.chat();
       const res = await send(providerId, await adapter.buildRequest(req, target, false), adapter, signal);
       const parsed = adapter.parseResponse(res.status, await res.body.json());
       // Not every provider sends an id or a creation time; clients expect both.
@@ -185,33 +183,29 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     }
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
-    const reply = encodeReply(
-      create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard }),
-    );
+    const reply = create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard });
     return { deployment: d, usage, status: "ok", upstreamMs: Math.round(upstreamMs), ttftMs: 0, reply };
   }
 
   /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
   async function stream(
-    env: Envelope,
+    flight: Flight,
     d: Deployment,
     started: bigint,
     signal: AbortSignal,
     deadline: AbortSignal,
   ): Promise<Served> {
+    const { env } = flight;
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
-    const req = fromBinary(ChatRequestSchema, env.request);
+    const req = flight.chat();
     const res = await send(providerId, await adapter.buildRequest(req, target, true), adapter, signal);
     const decoder = adapter.createStreamDecoder();
     let seq = 0n;
     let ttftMs = 0;
     const created = BigInt(Math.floor(Date.now() / 1000));
     const sendFrame = (kind: StreamFrame["kind"], timings: StageTiming[] = []): void => {
-      publish(
-        env.streamSubject,
-        encodeFrame(create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings })),
-      );
+      replies.frame(env, create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings }));
     };
     const forward = (chunks: ChatChunk[]): void => {
       for (const chunk of chunks) {
@@ -253,7 +247,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     }
   }
 
-  return async (env, deadline) => {
+  return async (flight) => {
+    const { env } = flight;
+    const deadline = flight.deadline;
     const started = process.hrtime.bigint();
     const deployments = deps.cooldowns.order(env.route?.deployments ?? []);
     if (deployments.length === 0)
@@ -265,10 +261,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       for (const [attempt, d] of deployments.entries()) {
         try {
           const served = await (env.stream
-            ? stream(env, d, started, signal, deadline)
-            : unary(env, d, started, signal));
-          // Same tick: nats.js sends both in one write.
-          if (served.reply !== undefined) publish(env.replySubject, served.reply);
+            ? stream(flight, d, started, signal, deadline)
+            : unary(flight, d, started, signal));
+          if (served.reply !== undefined) replies.reply(env, served.reply);
           emitUsage(env, served, attempt);
           return "answered";
         } catch (err) {

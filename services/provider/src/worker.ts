@@ -7,16 +7,15 @@ import {
   type EventPublisher,
   type GatewayConfig,
   type Logger,
+  type ReplySink,
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
 import { providers as adapters } from "@switchyard/providers";
 import { createCancellations } from "./cancellations.js";
 import { createCooldowns } from "./cooldowns.js";
-import { createProviderStage, type ConfiguredProvider, type Publish } from "./stage.js";
+import { createProviderStage, type ConfiguredProvider } from "./stage.js";
 import { createUpstreamPools } from "./upstream-http.js";
-
-export type { Publish } from "./stage.js";
 
 export interface ProviderWorker {
   handler: StageHandler;
@@ -29,7 +28,7 @@ export function createProviderWorker(deps: {
   secretsFrom: NodeJS.ProcessEnv;
   nc: NatsConnection;
   subjects: Subjects;
-  publish: Publish;
+  replies: ReplySink;
   events: EventPublisher;
   log: Logger;
   instance: string;
@@ -54,7 +53,7 @@ export function createProviderWorker(deps: {
   const pools = createUpstreamPools(limits);
   const cancellations = createCancellations(deps.nc, deps.subjects);
   const handler = createProviderStage({
-    publish: deps.publish,
+    replies: deps.replies,
     log: deps.log,
     events: deps.events,
     instance: deps.instance,

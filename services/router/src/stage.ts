@@ -5,7 +5,7 @@ import { GatewayError, type Catalog, type StageHandler } from "@switchyard/commo
 import { RequestKind, RouteDecisionSchema } from "@switchyard/proto";
 
 export function createRouterStage(deps: { catalog: Catalog }): StageHandler {
-  return (env) => {
+  return ({ env }) => {
     const entry = deps.catalog.get(env.model);
     if (entry === undefined) {
       throw new GatewayError("not_found", `the model \`${env.model}\` does not exist`, { field: "model" });
@@ -21,6 +21,6 @@ export function createRouterStage(deps: { catalog: Catalog }): StageHandler {
       );
     }
     env.route = create(RouteDecisionSchema, { deployments: entry.deployments, policy: "pinned" });
-    return Promise.resolve(env);
+    return Promise.resolve("next");
   };
 }

@@ -10,12 +10,19 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIt4ECghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSFQoNcmVwbHlfc3ViamVjdBgGIAEoCRIzCgV0cmFjZRgHIAEoCzIkLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVHJhY2VDb250ZXh0EjEKBGtpbmQYCCABKA4yIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJlcXVlc3RLaW5kEg0KBW1vZGVsGAkgASgJEg4KBnN0cmVhbRgKIAEoCBIPCgdyZXF1ZXN0GAsgASgMEh8KF2VzdGltYXRlZF9wcm9tcHRfdG9rZW5zGAwgASgNEjQKB3RpbWluZ3MYDSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGA4gASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBI0CgVyb3V0ZRgPIAEoCzIlLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUm91dGVEZWNpc2lvbhI0CglhZG1pc3Npb24YECABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFkbWlzc2lvbhIWCg5jYW5jZWxfc3ViamVjdBgRIAEoCRIYChByZWNlaXZlZF91bml4X21zGBIgASgDEhYKDnN0cmVhbV9zdWJqZWN0GBMgASgJIjcKDFRyYWNlQ29udGV4dBITCgt0cmFjZXBhcmVudBgBIAEoCRISCgp0cmFjZXN0YXRlGAIgASgJIkUKC1N0YWdlVGltaW5nEg0KBXN0YWdlGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEhUKDXByb2Nlc3NpbmdfdXMYAyABKA0ihgEKC0d1YXJkUmVzdWx0Ei4KBmFjdGlvbhgBIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEjEKCGZpbmRpbmdzGAIgAygLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5GaW5kaW5nEhQKDHJlZGFjdGlvbl9pZBgDIAEoCSJkCgdGaW5kaW5nEgwKBGtpbmQYASABKAkSDAoEcnVsZRgCIAEoCRINCgVjb3VudBgDIAEoDRIuCgZhY3Rpb24YBCABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbiJYCg1Sb3V0ZURlY2lzaW9uEjcKC2RlcGxveW1lbnRzGAEgAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5EZXBsb3ltZW50Eg4KBnBvbGljeRgCIAEoCSKwAQoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgDIAEoCRIgChhpbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBCABKAQSIQoZb3V0cHV0X25hbm9fdXNkX3Blcl90b2tlbhgFIAEoBBInCh9jYWNoZWRfaW5wdXRfbmFub191c2RfcGVyX3Rva2VuGAYgASgEIjwKCUFkbWlzc2lvbhIUCgxsaW1pdF93aW5kb3cYASABKAkSGQoRcmVzZXJ2ZWRfbmFub191c2QYAiABKAQqWgoLUmVxdWVzdEtpbmQSHAoYUkVRVUVTVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUkVRVUVTVF9LSU5EX0NIQVQQARIWChJSRVFVRVNUX0tJTkRfRU1CRUQQAipoCgZBY3Rpb24SFgoSQUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMQUNUSU9OX0FMTE9XEAESDwoLQUNUSU9OX0ZMQUcQAhIRCg1BQ1RJT05fUkVEQUNUEAMSEAoMQUNUSU9OX0JMT0NLEARiBnByb3RvMw");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIoEFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIVCg1yZXBseV9zdWJqZWN0GAYgASgJEjMKBXRyYWNlGAcgASgLMiQuc3dpdGNoeWFyZC5waXBlbGluZS52MS5UcmFjZUNvbnRleHQSMQoEa2luZBgIIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYCSABKAkSDgoGc3RyZWFtGAogASgIEg8KB3JlcXVlc3QYCyABKAwSHwoXZXN0aW1hdGVkX3Byb21wdF90b2tlbnMYDCABKA0SNAoHdGltaW5ncxgNIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSMgoFZ3VhcmQYDiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EjQKBXJvdXRlGA8gASgLMiUuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZURlY2lzaW9uEjQKCWFkbWlzc2lvbhgQIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhYKDmNhbmNlbF9zdWJqZWN0GBEgASgJEhgKEHJlY2VpdmVkX3VuaXhfbXMYEiABKAMSFgoOc3RyZWFtX3N1YmplY3QYEyABKAkiNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKGAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmcSFAoMcmVkYWN0aW9uX2lkGAMgASgJImQKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uIlgKDVJvdXRlRGVjaXNpb24SNwoLZGVwbG95bWVudHMYASADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkRlcGxveW1lbnQSDgoGcG9saWN5GAIgASgJIrABCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiAKGGlucHV0X25hbm9fdXNkX3Blcl90b2tlbhgEIAEoBBIhChlvdXRwdXRfbmFub191c2RfcGVyX3Rva2VuGAUgASgEEicKH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBiABKAQiPAoJQWRtaXNzaW9uEhQKDGxpbWl0X3dpbmRvdxgBIAEoCRIZChFyZXNlcnZlZF9uYW5vX3VzZBgCIAEoBCpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKmgKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBGIGcHJvdG8z");
 
 /**
- * The envelope travels between stages on core NATS. Stages that do not need the request body
- * (router, meter) decode only the header fields: the body is kept as encoded bytes in
- * `request` and decoded by the stages that read or rewrite it (guard, provider).
+ * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
+ * (stages inline in ingress) it is never encoded: the stages pass the decoded objects.
+ *
+ * The body (`request`) is encoded once, by ingress, and travels as those bytes: a stage
+ * process decodes it only when it reads it (guard, provider), and re-encodes it only when it
+ * rewrites it (guard redaction). A stage that changed only its own result fields does not
+ * re-encode the envelope either: it appends the encoded changes (its timing, `hop`, and the
+ * field it sets: `guard`, `route` or `admission`) to the bytes it received, which protobuf
+ * merges on decoding (repeated fields append, scalars take the last value, an unset message
+ * field is set).
  *
  * @generated from message switchyard.pipeline.v1.Envelope
  */
@@ -43,12 +50,26 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
   deadlineUnixMs: bigint;
 
   /**
-   * Routing slip: the stages still to visit, in order (e.g. ["guard", "router", "meter",
-   * "provider"]). Each stage pops itself and publishes to the next.
+   * Routing slip: every stage of the request, in order (e.g. ["guard", "router", "meter",
+   * "provider"]); `hop` is the index of the stage the envelope goes to next. A stage that runs
+   * inside the ingress that accepted the request is written "@<stage>" and is reached on
+   * `home_subject`; the others on their stage's queue group.
    *
    * @generated from field: repeated string itinerary = 5;
    */
   itinerary: string[];
+
+  /**
+   * @generated from field: uint32 hop = 20;
+   */
+  hop: number;
+
+  /**
+   * The inline-stage subject of the ingress replica that accepted the request.
+   *
+   * @generated from field: string home_subject = 21;
+   */
+  homeSubject: string;
 
   /**
    * Where the answer goes: the ingress inbox for this request.
@@ -101,6 +122,8 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
   timings: StageTiming[];
 
   /**
+   * Set by the guard, the router and the meter, once each.
+   *
    * @generated from field: switchyard.pipeline.v1.GuardResult guard = 14;
    */
   guard?: GuardResult | undefined;
@@ -217,7 +240,8 @@ export type GuardResult = Message<"switchyard.pipeline.v1.GuardResult"> & {
   findings: Finding[];
 
   /**
-   * Set when the input was redacted: the opaque id to reverse it on the way out.
+   * Reserved for reversible redaction (the id that reverses it on the way out); nothing sets
+   * it yet.
    *
    * @generated from field: string redaction_id = 3;
    */

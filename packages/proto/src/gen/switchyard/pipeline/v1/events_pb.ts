@@ -14,11 +14,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL2AwoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQikQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL2AwoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQiVwoPVXNhZ2VFdmVudEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjIKBmV2ZW50cxgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVXNhZ2VFdmVudCKRAQoMR3VhcmRWZXJkaWN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIzCgZyZXN1bHQYBCABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EhIKCmF0X3VuaXhfbXMYBSABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
- * One per finished request, on JetStream (subject <prefix>.v1.events.usage), with the request
- * id as Nats-Msg-Id. Consumed by meter (settlement) and analytics (ClickHouse).
+ * One per finished request. Published in batches (UsageEventBatch); consumed by the meter
+ * (settlement) and analytics (ClickHouse), which use the request id as the idempotency key.
  *
  * @generated from message switchyard.pipeline.v1.UsageEvent
  */
@@ -137,6 +137,33 @@ export const UsageEventSchema: GenMessage<UsageEvent> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_events, 0);
 
 /**
+ * What is published on JetStream (subject <prefix>.v1.events.usage): the usage events one
+ * process finished since its last publish, with `batch_id` as Nats-Msg-Id. A batch never
+ * changes once formed, so a batch republished after a lost ack or from the local outbox after
+ * an outage is de-duplicated by JetStream; the request ids inside de-duplicate downstream.
+ *
+ * @generated from message switchyard.pipeline.v1.UsageEventBatch
+ */
+export type UsageEventBatch = Message<"switchyard.pipeline.v1.UsageEventBatch"> & {
+  /**
+   * @generated from field: string batch_id = 1;
+   */
+  batchId: string;
+
+  /**
+   * @generated from field: repeated switchyard.pipeline.v1.UsageEvent events = 2;
+   */
+  events: UsageEvent[];
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.UsageEventBatch.
+ * Use `create(UsageEventBatchSchema)` to create a new message.
+ */
+export const UsageEventBatchSchema: GenMessage<UsageEventBatch> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_events, 1);
+
+/**
  * Published per screening (input or output) on JetStream for analysis.
  *
  * @generated from message switchyard.pipeline.v1.GuardVerdict
@@ -175,5 +202,5 @@ export type GuardVerdict = Message<"switchyard.pipeline.v1.GuardVerdict"> & {
  * Use `create(GuardVerdictSchema)` to create a new message.
  */
 export const GuardVerdictSchema: GenMessage<GuardVerdict> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_events, 1);
+  messageDesc(file_switchyard_pipeline_v1_events, 2);
 

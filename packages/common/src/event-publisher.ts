@@ -1,0 +1,154 @@
+// Usage events, off the request path and never lost: events are gathered into batches (one
+// JetStream message per batch, 20 milliseconds or a few hundred events each) and published
+// without the request waiting; a batch that cannot be published (NATS away, no ack) goes to a
+// bounded file outbox under the data folder and is replayed, oldest first, once NATS answers
+// again. A batch keeps its id (its Nats-Msg-Id) through retries, so JetStream de-duplicates a
+// batch it already stored; downstream, the request id de-duplicates each event.
+import { randomUUID } from "node:crypto";
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { UsageEventBatchSchema, UsageEventSchema, type UsageEvent } from "@switchyard/proto";
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Logger } from "./logging.js";
+import { openSpool, removeEmptySpool, type Spool } from "./outbox-spool.js";
+import type { Subjects } from "./subjects.js";
+
+export interface EventPublisher {
+  /** Queues a usage event for the next batch; never blocks and never throws. */
+  usage(event: MessageInitShape<typeof UsageEventSchema>): void;
+  /** Publishes what is queued and waits for every batch to be stored or spooled (shutdown). */
+  close(): Promise<void>;
+}
+
+export interface EventPublisherOptions {
+  nc: NatsConnection;
+  subjects: Subjects;
+  log: Logger;
+  /** True while NATS is connected: batches go straight to the outbox otherwise. */
+  connected: () => boolean;
+  /** The outbox folder of this service; each process spools under <dir>/<pid>. */
+  outboxDir: string;
+  registry?: Registry;
+  /** Largest outbox; past it new batches are dropped (and counted). */
+  maxOutboxBytes?: number;
+  /** How long the first event of a batch waits for others. */
+  lingerMs?: number;
+  maxBatch?: number;
+}
+
+const PUBLISH_TIMEOUT_MS = 5_000;
+const REPLAY_EVERY_MS = 1_000;
+const MAX_IN_FLIGHT = 32;
+
+export function createEventPublisher(opts: EventPublisherOptions): EventPublisher {
+  const js: JetStreamClient = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS });
+  const subject = opts.subjects.usageEvents;
+  // Each batch is a socket write and a JetStream message: at 20 ms a busy process sends ~50 a
+  // second whatever its request rate. Settlement and analytics do not mind the wait.
+  const lingerMs = opts.lingerMs ?? 20;
+  const maxBatch = opts.maxBatch ?? 256;
+  const spool: Spool = openSpool(opts.outboxDir, opts.maxOutboxBytes ?? 256 * 1024 * 1024);
+  const metrics = eventMetrics(opts.registry, spool);
+
+  let pending: UsageEvent[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<void>>();
+  let replaying: Promise<void> | undefined;
+
+  function spoolBatch(id: string, data: Uint8Array, events: number): void {
+    if (spool.add(subject, id, data)) metrics.spooled.inc(events);
+    else {
+      metrics.dropped.inc(events);
+      opts.log.error({ batch: id, events }, "event outbox is full: usage events dropped");
+    }
+  }
+
+  function flush(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const events = pending;
+    pending = [];
+    const id = randomUUID();
+    const data = toBinary(UsageEventBatchSchema, create(UsageEventBatchSchema, { batchId: id, events }));
+    // While NATS is away, or earlier batches still wait in the outbox, go to the outbox too.
+    if (!opts.connected() || spool.count > 0 || inFlight.size >= MAX_IN_FLIGHT) {
+      spoolBatch(id, data, events.length);
+      return;
+    }
+    const sent = js
+      .publish(subject, data, { msgID: id })
+      .then(
+        () => metrics.published.inc(events.length),
+        (err: unknown) => {
+          opts.log.warn({ err, batch: id }, "usage events not acknowledged; kept in the outbox");
+          spoolBatch(id, data, events.length);
+        },
+      )
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  }
+
+  /** Publishes spooled batches oldest first; stops at the first that fails. */
+  function replay(): Promise<void> {
+    if (replaying !== undefined || spool.count === 0 || !opts.connected())
+      return replaying ?? Promise.resolve();
+    replaying = (async () => {
+      for (const batch of spool.list()) {
+        if (!opts.connected()) break;
+        try {
+          await js.publish(batch.subject, batch.data, { msgID: batch.msgId });
+          spool.remove(batch);
+          metrics.replayed.inc();
+        } catch (err) {
+          opts.log.warn({ err, batch: batch.msgId }, "outbox replay paused");
+          break;
+        }
+      }
+    })().finally(() => (replaying = undefined));
+    return replaying;
+  }
+
+  const replayTimer = setInterval(() => void replay(), REPLAY_EVERY_MS);
+  replayTimer.unref();
+  void replay();
+
+  return {
+    usage(init) {
+      pending.push(create(UsageEventSchema, init));
+      if (pending.length >= maxBatch) flush();
+      else timer ??= setTimeout(flush, lingerMs);
+    },
+    async close() {
+      clearInterval(replayTimer);
+      flush();
+      await Promise.all(inFlight);
+      await replay();
+      if (spool.count === 0) removeEmptySpool(opts.outboxDir);
+    },
+  };
+}
+
+function eventMetrics(registry: Registry | undefined, spool: Spool) {
+  const registers = registry ? [registry] : [];
+  const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const outbox = new Gauge({
+    name: "switchyard_event_outbox_bytes",
+    help: "Usage-event batches waiting in the local outbox for NATS, in bytes",
+    registers,
+    collect() {
+      this.set(spool.bytes());
+    },
+  });
+  void outbox;
+  return {
+    published: counter("switchyard_events_published_total", "Usage events stored by JetStream on first try"),
+    spooled: counter("switchyard_events_spooled_total", "Usage events written to the local outbox"),
+    replayed: counter(
+      "switchyard_event_batches_replayed_total",
+      "Outbox batches stored by JetStream on replay",
+    ),
+    dropped: counter("switchyard_events_dropped_total", "Usage events dropped because the outbox was full"),
+  };
+}
