@@ -144,7 +144,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     const res = await deps.pools.send(providerId, req, signal);
-    if (res.status >= 400) throw adapter.mapError(res.status, await readErrorBody(res), res.headers);
+    if (res.status >= 400) throw adapter.mapError(res.status, await readErrorBody(res), res.headers());
     return res;
   }
 

@@ -5,8 +5,18 @@ import { Agent, request, type Dispatcher } from "undici";
 
 export interface UpstreamResponse {
   status: number;
-  headers: Headers;
+  /** The response headers as a WHATWG Headers, built on first use (only errors read them). */
+  headers(): Headers;
   body: Dispatcher.ResponseData["body"];
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === "string") headers.set(k, v);
+    else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+  }
+  return headers;
 }
 
 export interface UpstreamPools {
@@ -42,12 +52,9 @@ export function createUpstreamPools(
         dispatcher: agentFor(providerId),
         signal,
       });
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (typeof v === "string") headers.set(k, v);
-        else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
-      }
-      return { status: res.statusCode, headers, body: res.body };
+      // Building a Headers object costs more than the rest of reading a small answer.
+      let headers: Headers | undefined;
+      return { status: res.statusCode, headers: () => (headers ??= toHeaders(res.headers)), body: res.body };
     },
     async close() {
       await Promise.all([...agents.values()].map((a) => a.close()));
