@@ -1,5 +1,7 @@
-// Two replicas of a stage; one is killed (SIGKILL) mid-load. New requests keep succeeding on the
-// survivor; requests the dead replica held end by their deadline with a retryable error.
+// Two replicas of the provider and the guard; a provider replica is killed (SIGKILL) under
+// steady load. New requests keep succeeding on the survivor, and the requests the dead replica
+// held are sent again by ingress and succeed too: nothing ends with an error or waits for its
+// deadline. (npm run chaos kills a replica of every stage; see docs/reliability.md.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -9,10 +11,15 @@ interface Outcome {
   startedAt: number;
   endedAt: number;
   status: number;
-  code: string;
 }
 
-const DEADLINE_MS = 2000;
+const DEADLINE_MS = 5000;
+
+async function lostCount(gw: GatewayUnderTest): Promise<number> {
+  const [ingress] = gw.procs("ingress");
+  const text = await (await fetch(`http://127.0.0.1:${ingress!.metricsPort}/metrics`)).text();
+  return Number(/switchyard_requests_lost_total\{outcome="retried"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+}
 
 describe("killing a replica under load", () => {
   let gw: GatewayUnderTest;
@@ -36,39 +43,34 @@ describe("killing a replica under load", () => {
       }),
       signal: AbortSignal.timeout(DEADLINE_MS + 3000),
     });
-    const body = (await res.json()) as { error?: { code?: string } };
-    return { startedAt, endedAt: Date.now(), status: res.status, code: body.error?.code ?? "" };
+    await res.body?.cancel();
+    return { startedAt, endedAt: Date.now(), status: res.status };
   }
 
-  it("keeps serving and ends the lost requests with a retryable error by their deadline", async () => {
+  it("keeps serving, and the requests the dead replica held succeed on the other", async () => {
     const outcomes: Outcome[] = [];
-    const stopAt = Date.now() + 4000;
-    let killedAt = 0;
+    const stopAt = Date.now() + 5000;
     const workers = Array.from({ length: 16 }, async () => {
       while (Date.now() < stopAt) outcomes.push(await one());
     });
-    await sleep(1200);
-    const victim = gw.procs("provider")[0]!;
-    killedAt = Date.now();
-    await gw.cluster.stopProcess(victim, "SIGKILL");
+    await sleep(1500);
+    const lostBefore = await lostCount(gw);
+    const killedAt = Date.now();
+    await gw.cluster.stopProcess(gw.procs("provider")[0]!, "SIGKILL");
     await Promise.all(workers);
 
-    const before = outcomes.filter((o) => o.endedAt < killedAt);
-    const after = outcomes.filter((o) => o.startedAt > killedAt + 300);
-    const failed = outcomes.filter((o) => o.status !== 200);
-    assert.ok(before.length > 20 && before.every((o) => o.status === 200), "all good before the kill");
-    assert.ok(after.length > 20, `requests after the kill: ${after.length}`);
-    assert.ok(
-      after.every((o) => o.status === 200),
-      `after the kill: ${JSON.stringify(after.filter((o) => o.status !== 200))}`,
+    const resent = (await lostCount(gw)) - lostBefore;
+    const ended = outcomes.filter((o) => o.endedAt < killedAt).length;
+    const started = outcomes.filter((o) => o.startedAt > killedAt).length;
+    assert.ok(ended > 20 && started > 20, `requests before the kill: ${ended}, after: ${started}`);
+    assert.deepEqual(
+      outcomes.filter((o) => o.status !== 200),
+      [],
+      "no request failed, those the dead replica held included",
     );
     // The kill must have hit requests in flight, or this test checked nothing about them.
-    assert.ok(failed.length > 0, "the killed replica held no request");
-    for (const o of failed) {
-      assert.equal(o.status, 504, `lost request answered ${o.status} ${o.code}`);
-      assert.equal(o.code, "deadline_exceeded");
-      assert.ok(o.endedAt - o.startedAt <= DEADLINE_MS + 500, "ended by its deadline");
-    }
-    console.log(`requests: ${outcomes.length}, lost on the killed replica: ${failed.length}`);
+    assert.ok(resent > 0, "the killed replica held no request");
+    for (const o of outcomes) assert.ok(o.endedAt - o.startedAt < 2500, "nothing waited long");
+    console.log(`requests: ${outcomes.length}, sent again after the kill: ${resent}`);
   });
 });

@@ -6,6 +6,7 @@ export * from "./event-publisher.js";
 export * from "./flight.js";
 export * from "./gateway-config.js";
 export * from "./grpc-adapter.js";
+export * from "./holdings.js";
 export * from "./jetstream.js";
 export * from "./logging.js";
 export * from "./nats.js";

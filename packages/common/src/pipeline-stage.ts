@@ -30,7 +30,6 @@ export type StageSettings = EnvValues<ReturnType<typeof stageSettings>>;
 
 export interface StageContext<C extends StageSettings> extends ServiceContext<C> {
   readonly gateway: GatewayConfig;
-  readonly events: EventPublisher;
   /** Where a stage that answers the client sends the answer (the ingress inbox, over NATS). */
   readonly replies: ReplySink;
 }
@@ -67,10 +66,9 @@ export function runStage<C extends StageSettings>(def: StageDefinition<C>): Prom
     },
     start: async (ctx) => {
       await ensureStreams(ctx.nats.nc, ctx.config.subjectPrefix);
-      const events = serviceEvents(ctx, def.name);
       const publish = createPublishBatcher(ctx.nats.nc, ctx.log);
       const replies = natsReplySink(publish, ctx.log);
-      const wiring = await def.wire({ ...ctx, gateway: gateway!, events, replies });
+      const wiring = await def.wire({ ...ctx, gateway: gateway!, replies });
       const runner = startStageRunner({
         stage: def.name,
         instance: ctx.instance,
@@ -82,21 +80,19 @@ export function runStage<C extends StageSettings>(def: StageDefinition<C>): Prom
         maxInFlight: ctx.config.maxInFlight,
         handler: wiring.handler,
         replies,
-        events,
       });
       return {
         readiness: wiring.readiness,
         stop: async () => {
           await runner.stop();
           await wiring.close?.();
-          await events.close();
         },
       };
     },
   });
 }
 
-/** The usage-event publisher of a service, with its outbox under the data folder. */
+/** The event publisher of a service, with its outbox under the data folder. */
 export function serviceEvents(ctx: ServiceContext<BaseSettings>, service: string): EventPublisher {
   return createEventPublisher({
     nc: ctx.nats.nc,

@@ -6,12 +6,12 @@ import type { Envelope } from "@switchyard/proto";
 import type { Registry } from "prom-client";
 import { timeLeftMs } from "./envelope.js";
 import { GatewayError, publishError } from "./errors.js";
-import type { EventPublisher } from "./event-publisher.js";
 import { Flight } from "./flight.js";
 import type { Logger } from "./logging.js";
 import type { Publish } from "./publish-batcher.js";
+import { startHoldings } from "./holdings.js";
 import { stageMetrics } from "./stage-metrics.js";
-import { failedReply, failedUsage, runStep, type ReplySink, type StageHandler } from "./stage-step.js";
+import { failedReply, runStep, type ReplySink, type StageHandler } from "./stage-step.js";
 import type { Subjects } from "./subjects.js";
 
 export interface StageRunnerOptions {
@@ -27,8 +27,6 @@ export interface StageRunnerOptions {
   handler: StageHandler;
   /** Where error answers go (the handler has its own, for the answers it gives). */
   replies: ReplySink;
-  /** Requests this stage ends with an error still leave their one usage event. */
-  events: EventPublisher;
 }
 
 export interface StageRunner {
@@ -40,6 +38,7 @@ export interface StageRunner {
 export function startStageRunner(opts: StageRunnerOptions): StageRunner {
   const { stage, nc, log } = opts;
   const metrics = stageMetrics(opts.registry, stage);
+  const holdings = startHoldings({ stage, instance: opts.instance, publish: opts.publish });
   let inFlight = 0;
   let idle: (() => void) | undefined;
   const sub: Subscription = nc.subscribe(opts.subjects.stage(stage), {
@@ -54,7 +53,6 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
   });
 
   function replyError(env: Envelope, err: GatewayError): void {
-    opts.events.usage(failedUsage(env, err));
     opts.replies.reply(env, failedReply(env, err));
   }
 
@@ -84,6 +82,7 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
     }
     inFlight++;
     metrics.inFlight.inc();
+    holdings.take(env);
     try {
       const outcome = await runStep(stage, opts.instance, opts.handler, flight, started);
       if (outcome.kind === "answered") metrics.outcome("answered");
@@ -102,6 +101,7 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
         replyError(env, outcome.error);
       }
     } finally {
+      holdings.release(env);
       inFlight--;
       metrics.inFlight.dec();
       metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -114,6 +114,7 @@ export function startStageRunner(opts: StageRunnerOptions): StageRunner {
     stop: async () => {
       await sub.drain();
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      holdings.stop();
     },
   };
 }

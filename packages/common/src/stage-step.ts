@@ -1,13 +1,7 @@
 // One stage's work on one request, shared by the two places a stage can run: its own process
 // (the stage runner, fed by NATS) and inside ingress (inline stages, no NATS hop).
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import {
-  ReplySchema,
-  type Envelope,
-  type Reply,
-  type StreamFrame,
-  type UsageEventSchema,
-} from "@switchyard/proto";
+import { create } from "@bufbuild/protobuf";
+import { ReplySchema, type Envelope, type Reply, type StreamFrame } from "@switchyard/proto";
 import { recordTiming } from "./envelope.js";
 import { GatewayError } from "./errors.js";
 import type { Flight } from "./flight.js";
@@ -63,23 +57,6 @@ export async function runStep(
     const error = GatewayError.from(err);
     return { kind: "failed", error: error.stage === "" ? error.atStage(stage) : error };
   }
-}
-
-/** The one usage event of a request that a stage ends with an error. */
-export function failedUsage(env: Envelope, err: GatewayError): MessageInitShape<typeof UsageEventSchema> {
-  return {
-    requestId: env.requestId,
-    tenantId: env.tenantId,
-    keyId: env.keyId,
-    kind: env.kind,
-    model: env.model,
-    status: err.code,
-    stream: env.stream,
-    receivedUnixMs: env.receivedUnixMs,
-    finishedUnixMs: BigInt(Date.now()),
-    timings: env.timings,
-    guard: env.guard,
-  };
 }
 
 /** The client's answer for a request a stage ends with an error. */

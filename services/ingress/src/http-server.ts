@@ -258,6 +258,9 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         res.end();
       }
       if (gerr.code !== "cancelled") log.warn({ requestId, code: gerr.code }, "stream ended with an error");
+    } finally {
+      // However the loop ended, the stream's call ends too (and writes its usage event).
+      await items.return(undefined);
     }
   }
 

@@ -13,7 +13,7 @@ import { startHttpDoor } from "./http-server.js";
 import { createInlineStages } from "./inline-stages.js";
 import { createKeyStore } from "./keys.js";
 import { createPipelineClient, type PipelineClient } from "./pipeline-client.js";
-import { createStageHistogram } from "./timing.js";
+import { createStageHistogram, lossCounter } from "./timing.js";
 
 runService({
   name: "ingress",
@@ -48,6 +48,8 @@ runService({
       maxInFlight: config.maxInFlight,
       inline: inline.handlers,
       events,
+      connected: () => nats.connected(),
+      onLoss: lossCounter(side.registry),
     });
     const gateway = createGateway({
       client,

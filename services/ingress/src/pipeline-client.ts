@@ -1,21 +1,36 @@
 // Ingress's side of the pipeline: runs the request's inline stages in-process, sends it to the
 // stages that run elsewhere, and waits for the answer on this replica's inbox: one Reply for
-// unary calls, numbered StreamFrames for streams. Ingress never waits past the deadline, and
-// tells the pipeline when the client goes away.
+// unary calls, numbered StreamFrames for streams. Ingress never waits past the deadline, tells
+// the pipeline when the client goes away, and writes each request's one usage event when the
+// call ends.
 //
 // Inline stages may be any subset of the routing slip: an "@stage" entry runs here, and a stage
 // process whose next entry is "@stage" sends the envelope back to this replica's home subject.
 // In-process, requests, answers and stream frames pass as objects; nothing is encoded.
-import { create, toBinary } from "@bufbuild/protobuf";
+//
+// Lost work is noticed within a second: a stage replica that holds one of this replica's
+// requests says so every 200 ms (holdings.ts). A request out at the stage processes that no
+// replica has reported for LOSS_MS was held by a replica that died (or is stuck): it is sent
+// once more if nothing of it reached the client yet, and otherwise ends with a retryable error.
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import {
+  EnvelopeSchema,
+  CancelSchema,
+  HoldingSchema,
+  type Envelope,
+  type Reply,
+  type StageTiming,
+  type StreamFrame,
+} from "@switchyard/proto";
 import {
   Flight,
   GatewayError,
+  HEARTBEAT_MS,
   HOME,
   decodeFrame,
   decodeReply,
   failedReply,
-  failedUsage,
   nextStage,
   publishError,
   runStep,
@@ -26,13 +41,35 @@ import {
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
-import { CancelSchema, type Envelope, type Reply, type StreamFrame } from "@switchyard/proto";
+import { usageEventOf, type RequestEnd } from "./usage-event.js";
+
+/** A request out at the stage processes that no replica has reported for this long is lost. */
+export const LOSS_MS = 4 * HEARTBEAT_MS;
 
 export type StreamEvent = { type: "frame"; frame: StreamFrame } | { type: "reply"; reply: Reply };
+
+/** How a request ended, as its answer says. */
+function endOf(reply: Reply): RequestEnd {
+  const status = reply.result.case === "error" ? reply.result.value.code : "ok";
+  return { status, outcome: reply.outcome, timings: reply.timings, guard: reply.guard };
+}
 
 interface Pending {
   onReply(reply: Reply): void;
   onFrame(frame: StreamFrame): void;
+  /** Ends the call with this error. */
+  onFail(err: GatewayError): void;
+  /** When the request last left for a stage process; undefined while it is in this process. */
+  remoteSince: number | undefined;
+  /** When a stage replica last said it holds the request (or a frame of it arrived). */
+  lastSeen: number;
+  /** The stage and replica that last said so, for the error message. */
+  holder: string;
+  /** The first envelope sent out, to send once more if the replica holding it is lost. */
+  firstSend: { subject: string; data: Uint8Array } | undefined;
+  attempt: number;
+  /** Something of the answer reached the client (a stream chunk): it cannot be sent again. */
+  started: boolean;
 }
 
 export interface PipelineClient {
@@ -56,12 +93,17 @@ export function createPipelineClient(deps: {
   maxInFlight: number;
   /** Stages run in-process, by name; the rest are reached over NATS. */
   inline: ReadonlyMap<string, StageHandler>;
-  /** Requests an inline stage ends with an error still leave their one usage event. */
+  /** Every request's one usage event is written here, when its call ends. */
   events: EventPublisher;
+  /** True while NATS is connected: loss detection waits while it is not. */
+  connected: () => boolean;
+  /** Counts requests sent again, and those lost for good. */
+  onLoss?: (outcome: "retried" | "failed") => void;
 }): PipelineClient {
   const { nc, subjects } = deps;
   const inbox = `${subjects.inboxPrefix}.${deps.instanceId}`;
   const homeSubject = `${inbox}.s`;
+  const holdingSubject = `${inbox}.h`;
   const pending = new Map<string, Pending>();
   /** Each waiting request's deadline, as the signal its inline stages get. */
   const deadlines = new Map<string, AbortSignal>();
@@ -94,11 +136,64 @@ export function createPipelineClient(deps: {
     subscribe(homeSubject, (data) => {
       const flight = Flight.fromWire(data);
       const signal = deadlines.get(flight.env.requestId);
-      if (signal === undefined) return; // ended meanwhile (deadline or client gone)
+      const p = pending.get(flight.env.requestId);
+      if (signal === undefined || p === undefined || flight.env.attempt !== p.attempt) return;
+      p.remoteSince = undefined;
       flight.deadline = signal;
       void run(flight, flight.env.itinerary[flight.env.hop - 1]);
     }),
+    subscribe(holdingSubject, (data) => {
+      const holding = fromBinary(HoldingSchema, data);
+      const now = Date.now();
+      for (const id of holding.requestIds) {
+        const p = pending.get(id);
+        if (p === undefined) continue;
+        p.lastSeen = now;
+        p.holder = `${holding.stage} replica ${holding.replica}`;
+      }
+    }),
   ];
+
+  /** Sends a lost request once more, or ends it with a retryable error. */
+  function lost(id: string, p: Pending, now: number): void {
+    if (p.attempt === 0 && !p.started && p.firstSend !== undefined) {
+      p.attempt = 1;
+      p.remoteSince = p.lastSeen = now;
+      const again = toBinary(EnvelopeSchema, create(EnvelopeSchema, { attempt: 1 }));
+      const data = new Uint8Array(p.firstSend.data.length + again.length);
+      data.set(p.firstSend.data);
+      data.set(again, p.firstSend.data.length);
+      deps.onLoss?.("retried");
+      try {
+        deps.publish(p.firstSend.subject, data);
+        return;
+      } catch {
+        // fall through: it cannot be sent again
+      }
+    }
+    deps.onLoss?.("failed");
+    p.onFail(
+      new GatewayError(
+        "unavailable",
+        `the ${p.holder || "stage"} holding request ${id} stopped answering; retry`,
+        { stage: "ingress" },
+      ),
+    );
+  }
+
+  const checker = setInterval(() => {
+    const now = Date.now();
+    // While NATS is away nothing can be reported; every request gets a fresh start after.
+    if (!deps.connected()) {
+      for (const p of pending.values()) p.lastSeen = now;
+      return;
+    }
+    for (const [id, p] of pending) {
+      if (p.remoteSince === undefined) continue;
+      if (now - Math.max(p.remoteSince, p.lastSeen) > LOSS_MS) lost(id, p, now);
+    }
+  }, HEARTBEAT_MS);
+  checker.unref();
 
   function admit(env: Envelope): void {
     if (pending.size >= deps.maxInFlight)
@@ -112,6 +207,19 @@ export function createPipelineClient(deps: {
     if (env.stream) env.streamSubject = `${inbox}.f.${env.requestId}`;
     env.cancelSubject = subjects.cancel(env.requestId);
     env.homeSubject = homeSubject;
+    env.holdingSubject = holdingSubject;
+  }
+
+  function track(handlers: Pick<Pending, "onReply" | "onFrame" | "onFail">): Pending {
+    return {
+      ...handlers,
+      remoteSince: undefined,
+      lastSeen: 0,
+      holder: "",
+      firstSend: undefined,
+      attempt: 0,
+      started: false,
+    };
   }
 
   /**
@@ -135,15 +243,19 @@ export function createPipelineClient(deps: {
         const outcome = await runStep(stage, deps.instanceId, handler, flight);
         if (outcome.kind === "answered") return;
         if (outcome.kind === "failed") {
-          deps.events.usage(failedUsage(env, outcome.error));
           answer(failedReply(env, outcome.error));
           return;
         }
         entry = outcome.next;
       }
-      if (!pending.has(env.requestId)) return;
+      const p = pending.get(env.requestId);
+      if (p === undefined) return;
+      const subject = subjects.stage(entry);
+      const data = flight.toWire();
       try {
-        deps.publish(subjects.stage(entry), flight.toWire());
+        deps.publish(subject, data);
+        p.remoteSince = p.lastSeen = Date.now();
+        p.firstSend ??= { subject, data };
       } catch (err) {
         answer(failedReply(env, publishError(err, "ingress")));
       }
@@ -199,26 +311,34 @@ export function createPipelineClient(deps: {
     replies,
 
     unary(flight, signal) {
-      admit(flight.env);
-      const id = flight.env.requestId;
+      const env = flight.env;
+      admit(env);
+      const id = env.requestId;
       return new Promise<Reply>((resolve, reject) => {
-        const finish = (fn: () => void): void => {
+        const finish = (end: RequestEnd, fn: () => void): void => {
+          if (pending.get(id) !== p) return;
           pending.delete(id);
           unwatch();
+          deps.events.usage(usageEventOf(env, { ...end, retries: p.attempt }));
           fn();
         };
-        const unwatch = watch(flight, signal, (err) => finish(() => reject(err)));
-        pending.set(id, {
-          onReply: (reply) => finish(() => resolve(reply)),
+        const fail = (err: GatewayError): void =>
+          finish({ status: err.code, timings: env.timings }, () => reject(err));
+        const p = track({
+          onReply: (reply) => finish(endOf(reply), () => resolve(reply)),
           onFrame: () => undefined,
+          onFail: fail,
         });
-        void run(flight, nextStage(flight.env));
+        pending.set(id, p);
+        const unwatch = watch(flight, signal, fail);
+        void run(flight, nextStage(env));
       });
     },
 
     async *stream(flight, signal) {
-      admit(flight.env);
-      const id = flight.env.requestId;
+      const env = flight.env;
+      admit(env);
+      const id = env.requestId;
       // A small queue bridges callbacks to the async generator; out-of-order frames wait in
       // `early` until the gap before them is filled.
       const queue: StreamEvent[] = [];
@@ -230,28 +350,45 @@ export function createPipelineClient(deps: {
         wake?.();
         wake = undefined;
       };
-      const unwatch = watch(flight, signal, (err) => {
-        failure = err;
-        notify();
-      });
-      pending.set(id, {
+      // How the stream ended, for its usage event: set by the terminal frame or early reply;
+      // a stream that ends without one (deadline, the client gone, the replica lost) ends
+      // with that error.
+      let end: RequestEnd | undefined;
+      let timings: readonly StageTiming[] = env.timings;
+      const p = track({
         onReply: (reply) => {
+          end ??= endOf(reply);
           queue.push({ type: "reply", reply });
           notify();
         },
         onFrame: (frame) => {
+          if (frame.attempt !== p.attempt) return; // from a replica given up for lost
+          p.lastSeen = Date.now();
           early.set(frame.seq, frame);
           for (let f = early.get(nextSeq); f !== undefined; f = early.get(nextSeq)) {
             early.delete(nextSeq);
             nextSeq++;
+            p.started = true;
+            if (f.timings.length > 0) timings = f.timings;
+            if (f.kind.case === "done") timings = f.kind.value.timings;
+            if (f.kind.case === "done" || f.kind.case === "error") {
+              const status = f.kind.case === "done" ? "ok" : f.kind.value.code;
+              end ??= { status, outcome: f.outcome, timings };
+            }
             queue.push({ type: "frame", frame: f });
           }
           notify();
         },
+        onFail: (err) => {
+          failure ??= err;
+          notify();
+        },
       });
+      pending.set(id, p);
+      const unwatch = watch(flight, signal, (err) => p.onFail(err));
       try {
         // Not awaited: an inline provider runs until the stream ends, and frames must flow meanwhile.
-        void run(flight, nextStage(flight.env));
+        void run(flight, nextStage(env));
         for (;;) {
           const event = queue.shift();
           if (event !== undefined) {
@@ -265,10 +402,13 @@ export function createPipelineClient(deps: {
       } finally {
         pending.delete(id);
         unwatch();
+        const ended = end ?? { status: failure?.code ?? "cancelled", timings };
+        deps.events.usage(usageEventOf(env, { ...ended, retries: p.attempt }));
       }
     },
 
     async close() {
+      clearInterval(checker);
       for (const sub of subs) await sub.drain();
     },
   };

@@ -1,7 +1,8 @@
 // Per-stage processing time, as each stage recorded it in the envelope: reported to the client
-// in `x-switchyard-timing` (Server-Timing syntax, milliseconds) and as a histogram.
+// in `x-switchyard-timing` (Server-Timing syntax, milliseconds) and as a histogram; and the
+// count of requests whose stage replica was lost.
 import type { StageTiming } from "@switchyard/proto";
-import { Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
 
 export function timingHeader(timings: readonly StageTiming[]): string {
   return timings.map((t) => `${t.stage};dur=${(t.processingUs / 1000).toFixed(3)}`).join(", ");
@@ -27,4 +28,17 @@ export function createStageHistogram(registry: Registry): (timings: readonly Sta
       child.observe(t.processingUs / 1e6);
     }
   };
+}
+
+/** Requests whose stage replica was lost: sent again, or ended with a retryable error. */
+export function lossCounter(registry: Registry): (outcome: "retried" | "failed") => void {
+  const c = new Counter({
+    name: "switchyard_requests_lost_total",
+    help: "Requests whose holding stage replica stopped reporting them, by what ingress did",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const retried = c.labels("retried");
+  const failed = c.labels("failed");
+  return (outcome) => (outcome === "retried" ? retried : failed).inc();
 }

@@ -9,7 +9,7 @@ export function createMeterStage(deps: { keys: GatewayConfig["keys"]; limiter: R
   return async ({ env }) => {
     const rpm = rpmByKey.get(env.keyId) ?? 0;
     if (rpm > 0) {
-      const decision = await deps.limiter.check(env.keyId, rpm);
+      const decision = await deps.limiter.check(env.keyId, env.requestId, rpm);
       if (!decision.allowed) {
         throw new GatewayError(
           "rate_limited",

@@ -10,14 +10,13 @@ runStage({
     resolveProviderSecrets(loaded.gateway, source);
     return loaded;
   },
-  wire: ({ gateway, nats, log, events, replies, instance, subjects }) => {
+  wire: ({ gateway, nats, log, replies, instance, subjects }) => {
     const worker = createProviderWorker({
       gateway,
       secretsFrom: process.env,
       nc: nats.nc,
       subjects,
       replies,
-      events,
       log,
       instance,
     });

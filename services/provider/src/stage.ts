@@ -1,18 +1,18 @@
 // Provider stage: calls the upstream for the router's deployments in order. Failures before
 // the first byte reaches the client (429, 5xx, connect errors, timeouts) fall through to the
-// next deployment; after it, the client gets an explicit error frame. Every request that gets
-// here leaves exactly one usage event.
+// next deployment; after it, the client gets an explicit error frame. The answer, or the
+// stream's terminal frame, carries the Outcome ingress needs for the request's usage event.
 import { create } from "@bufbuild/protobuf";
 import {
   GatewayError,
   recordTiming,
-  type EventPublisher,
   type Flight,
   type Logger,
   type ReplySink,
   type StageHandler,
 } from "@switchyard/common";
 import {
+  OutcomeSchema,
   ReplySchema,
   RequestKind,
   StageTimingSchema,
@@ -21,6 +21,7 @@ import {
   type ChatChunk,
   type Deployment,
   type Envelope,
+  type Outcome,
   type Reply,
   type StageTiming,
   type StreamFrame,
@@ -41,24 +42,12 @@ export interface ProviderStageDeps {
   /** Where answers and stream frames go: NATS in the provider process, the waiting call inline. */
   replies: ReplySink;
   log: Logger;
-  events: EventPublisher;
   instance: string;
   adapters: Readonly<Record<ProviderId, ProviderAdapter>>;
   providers: ReadonlyMap<string, ConfiguredProvider>;
   pools: UpstreamPools;
   cancellations: Cancellations;
   cooldowns: Cooldowns;
-}
-
-/** What one successful attempt tells the usage event. */
-interface Served {
-  deployment: Deployment;
-  usage: Usage | undefined;
-  status: string;
-  upstreamMs: number;
-  ttftMs: number;
-  /** A unary answer, sent by the caller once the attempt succeeded. */
-  reply?: Reply;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -88,7 +77,7 @@ function transportError(err: unknown, cancelled: boolean, deadline: boolean): Ga
 }
 
 export function createProviderStage(deps: ProviderStageDeps): StageHandler {
-  const { replies, events } = deps;
+  const { replies } = deps;
 
   function resolve(d: Deployment): { adapter: ProviderAdapter; target: UpstreamTarget; providerId: string } {
     const p = deps.providers.get(d.provider);
@@ -112,27 +101,23 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     return own.timings;
   }
 
-  function emitUsage(env: Envelope, served: Partial<Served> & { status: string }, fallbacks: number): void {
-    const d = served.deployment;
-    events.usage({
-      requestId: env.requestId,
-      tenantId: env.tenantId,
-      keyId: env.keyId,
-      kind: env.kind,
-      model: env.model,
-      provider: d?.provider ?? "",
-      deployment: d?.id ?? "",
-      upstreamModel: d?.upstreamModel ?? "",
-      usage: served.usage,
-      costNanoUsd: costNanoUsd(d, served.usage),
-      status: served.status,
-      stream: env.stream,
-      receivedUnixMs: env.receivedUnixMs,
-      finishedUnixMs: BigInt(Date.now()),
-      ttftMs: served.ttftMs ?? 0,
-      upstreamMs: served.upstreamMs ?? 0,
+  /** What the usage event needs from this stage, for the reply or the terminal frame. */
+  function outcomeOf(
+    env: Envelope,
+    d: Deployment,
+    fallbacks: number,
+    usage: Usage | undefined,
+    times: { upstreamMs: number; ttftMs: number },
+  ): Outcome {
+    return create(OutcomeSchema, {
+      provider: d.provider,
+      deployment: d.id,
+      upstreamModel: d.upstreamModel,
+      usage,
+      costNanoUsd: costNanoUsd(d, usage),
+      ttftMs: times.ttftMs,
+      upstreamMs: times.upstreamMs,
       fallbacks,
-      timings: env.timings,
       guard: env.guard,
     });
   }
@@ -148,7 +133,14 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     return res;
   }
 
-  async function unary(flight: Flight, d: Deployment, started: bigint, signal: AbortSignal): Promise<Served> {
+  /** One unary attempt; returns the answer, with its outcome, for the caller to send. */
+  async function unary(
+    flight: Flight,
+    d: Deployment,
+    fallbacks: number,
+    started: bigint,
+    signal: AbortSignal,
+  ): Promise<Reply> {
     const { env } = flight;
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
@@ -183,18 +175,19 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     }
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
-    const reply = create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard });
-    return { deployment: d, usage, status: "ok", upstreamMs: Math.round(upstreamMs), ttftMs: 0, reply };
+    const outcome = outcomeOf(env, d, fallbacks, usage, { upstreamMs: Math.round(upstreamMs), ttftMs: 0 });
+    return create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard, outcome });
   }
 
   /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
   async function stream(
     flight: Flight,
     d: Deployment,
+    fallbacks: number,
     started: bigint,
     signal: AbortSignal,
     deadline: AbortSignal,
-  ): Promise<Served> {
+  ): Promise<void> {
     const { env } = flight;
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
@@ -204,8 +197,18 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     let seq = 0n;
     let ttftMs = 0;
     const created = BigInt(Math.floor(Date.now() / 1000));
-    const sendFrame = (kind: StreamFrame["kind"], timings: StageTiming[] = []): void => {
-      replies.frame(env, create(StreamFrameSchema, { requestId: env.requestId, seq: seq++, kind, timings }));
+    const sendFrame = (kind: StreamFrame["kind"], timings: StageTiming[] = [], outcome?: Outcome): void => {
+      replies.frame(
+        env,
+        create(StreamFrameSchema, {
+          requestId: env.requestId,
+          seq: seq++,
+          kind,
+          timings,
+          outcome,
+          attempt: env.attempt,
+        }),
+      );
     };
     const forward = (chunks: ChatChunk[]): void => {
       for (const chunk of chunks) {
@@ -230,20 +233,21 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         deployment: d.id,
         timings: timingsWith(env, started, upstreamMs * 1000),
       });
-      sendFrame({ case: "done", value: done });
-      return { deployment: d, usage, status: "ok", upstreamMs, ttftMs };
+      sendFrame(
+        { case: "done", value: done },
+        [],
+        outcomeOf(env, d, fallbacks, usage, { upstreamMs, ttftMs }),
+      );
     } catch (err) {
       res.body.destroy();
       const gerr = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
       if (seq === 0n) throw gerr; // nothing reached the client yet: the caller may fall back
-      sendFrame({ case: "error", value: gerr.toInfo() });
-      return {
-        deployment: d,
-        usage: undefined,
-        status: gerr.code,
-        upstreamMs: Math.round(performance.now() - t0),
-        ttftMs,
-      };
+      const upstreamMs = Math.round(performance.now() - t0);
+      sendFrame(
+        { case: "error", value: gerr.toInfo() },
+        [],
+        outcomeOf(env, d, fallbacks, undefined, { upstreamMs, ttftMs }),
+      );
     }
   }
 
@@ -260,11 +264,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     try {
       for (const [attempt, d] of deployments.entries()) {
         try {
-          const served = await (env.stream
-            ? stream(flight, d, started, signal, deadline)
-            : unary(flight, d, started, signal));
-          if (served.reply !== undefined) replies.reply(env, served.reply);
-          emitUsage(env, served, attempt);
+          if (env.stream) await stream(flight, d, attempt, started, signal, deadline);
+          else replies.reply(env, await unary(flight, d, attempt, started, signal));
           return "answered";
         } catch (err) {
           last = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);

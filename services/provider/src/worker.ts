@@ -4,7 +4,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   resolveProviderSecrets,
-  type EventPublisher,
   type GatewayConfig,
   type Logger,
   type ReplySink,
@@ -29,7 +28,6 @@ export function createProviderWorker(deps: {
   nc: NatsConnection;
   subjects: Subjects;
   replies: ReplySink;
-  events: EventPublisher;
   log: Logger;
   instance: string;
 }): ProviderWorker {
@@ -55,7 +53,6 @@ export function createProviderWorker(deps: {
   const handler = createProviderStage({
     replies: deps.replies,
     log: deps.log,
-    events: deps.events,
     instance: deps.instance,
     adapters,
     providers: configured,

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIoEFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIVCg1yZXBseV9zdWJqZWN0GAYgASgJEjMKBXRyYWNlGAcgASgLMiQuc3dpdGNoeWFyZC5waXBlbGluZS52MS5UcmFjZUNvbnRleHQSMQoEa2luZBgIIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYCSABKAkSDgoGc3RyZWFtGAogASgIEg8KB3JlcXVlc3QYCyABKAwSHwoXZXN0aW1hdGVkX3Byb21wdF90b2tlbnMYDCABKA0SNAoHdGltaW5ncxgNIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSMgoFZ3VhcmQYDiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EjQKBXJvdXRlGA8gASgLMiUuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZURlY2lzaW9uEjQKCWFkbWlzc2lvbhgQIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhYKDmNhbmNlbF9zdWJqZWN0GBEgASgJEhgKEHJlY2VpdmVkX3VuaXhfbXMYEiABKAMSFgoOc3RyZWFtX3N1YmplY3QYEyABKAkiNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKGAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmcSFAoMcmVkYWN0aW9uX2lkGAMgASgJImQKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uIlgKDVJvdXRlRGVjaXNpb24SNwoLZGVwbG95bWVudHMYASADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkRlcGxveW1lbnQSDgoGcG9saWN5GAIgASgJIrABCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiAKGGlucHV0X25hbm9fdXNkX3Blcl90b2tlbhgEIAEoBBIhChlvdXRwdXRfbmFub191c2RfcGVyX3Rva2VuGAUgASgEEicKH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBiABKAQiPAoJQWRtaXNzaW9uEhQKDGxpbWl0X3dpbmRvdxgBIAEoCRIZChFyZXNlcnZlZF9uYW5vX3VzZBgCIAEoBCpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKmgKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBGIGcHJvdG8z");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIqsFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIVCg1yZXBseV9zdWJqZWN0GAYgASgJEjMKBXRyYWNlGAcgASgLMiQuc3dpdGNoeWFyZC5waXBlbGluZS52MS5UcmFjZUNvbnRleHQSMQoEa2luZBgIIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYCSABKAkSDgoGc3RyZWFtGAogASgIEg8KB3JlcXVlc3QYCyABKAwSHwoXZXN0aW1hdGVkX3Byb21wdF90b2tlbnMYDCABKA0SNAoHdGltaW5ncxgNIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSMgoFZ3VhcmQYDiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EjQKBXJvdXRlGA8gASgLMiUuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZURlY2lzaW9uEjQKCWFkbWlzc2lvbhgQIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhYKDmNhbmNlbF9zdWJqZWN0GBEgASgJEhgKEHJlY2VpdmVkX3VuaXhfbXMYEiABKAMSFgoOc3RyZWFtX3N1YmplY3QYEyABKAkiNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKGAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmcSFAoMcmVkYWN0aW9uX2lkGAMgASgJImQKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uIlgKDVJvdXRlRGVjaXNpb24SNwoLZGVwbG95bWVudHMYASADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkRlcGxveW1lbnQSDgoGcG9saWN5GAIgASgJIrABCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiAKGGlucHV0X25hbm9fdXNkX3Blcl90b2tlbhgEIAEoBBIhChlvdXRwdXRfbmFub191c2RfcGVyX3Rva2VuGAUgASgEEicKH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBiABKAQiPAoJQWRtaXNzaW9uEhQKDGxpbWl0X3dpbmRvdxgBIAEoCRIZChFyZXNlcnZlZF9uYW5vX3VzZBgCIAEoBCI+CgdIb2xkaW5nEg8KB3JlcGxpY2EYASABKAkSDQoFc3RhZ2UYAiABKAkSEwoLcmVxdWVzdF9pZHMYAyADKAkqWgoLUmVxdWVzdEtpbmQSHAoYUkVRVUVTVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUkVRVUVTVF9LSU5EX0NIQVQQARIWChJSRVFVRVNUX0tJTkRfRU1CRUQQAipoCgZBY3Rpb24SFgoSQUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMQUNUSU9OX0FMTE9XEAESDwoLQUNUSU9OX0ZMQUcQAhIRCg1BQ1RJT05fUkVEQUNUEAMSEAoMQUNUSU9OX0JMT0NLEARiBnByb3RvMw");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -70,6 +70,21 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
    * @generated from field: string home_subject = 21;
    */
   homeSubject: string;
+
+  /**
+   * Where a stage replica that holds the request says so, in its heartbeats (Holding) to the
+   * ingress replica that waits for it.
+   *
+   * @generated from field: string holding_subject = 22;
+   */
+  holdingSubject: string;
+
+  /**
+   * 0, or 1 when ingress sent the request again because the replica holding it was lost.
+   *
+   * @generated from field: uint32 attempt = 23;
+   */
+  attempt: number;
 
   /**
    * Where the answer goes: the ingress inbox for this request.
@@ -392,6 +407,39 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+
+/**
+ * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
+ * ingress's requests: proof that it is alive, and which of them it holds. Ingress declares a
+ * request lost when no replica has reported it for 800 ms, and sends it once more.
+ *
+ * @generated from message switchyard.pipeline.v1.Holding
+ */
+export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
+  /**
+   * hostname:pid of the stage replica.
+   *
+   * @generated from field: string replica = 1;
+   */
+  replica: string;
+
+  /**
+   * @generated from field: string stage = 2;
+   */
+  stage: string;
+
+  /**
+   * @generated from field: repeated string request_ids = 3;
+   */
+  requestIds: string[];
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.Holding.
+ * Use `create(HoldingSchema)` to create a new message.
+ */
+export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind

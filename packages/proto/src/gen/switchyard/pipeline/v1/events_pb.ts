@@ -14,11 +14,13 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL2AwoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQiVwoPVXNhZ2VFdmVudEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjIKBmV2ZW50cxgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVXNhZ2VFdmVudCKRAQoMR3VhcmRWZXJkaWN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIzCgZyZXN1bHQYBCABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EhIKCmF0X3VuaXhfbXMYBSABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKHBAoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDSJXCg9Vc2FnZUV2ZW50QmF0Y2gSEAoIYmF0Y2hfaWQYASABKAkSMgoGZXZlbnRzGAIgAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Vc2FnZUV2ZW50IpEBCgxHdWFyZFZlcmRpY3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEQoJZGlyZWN0aW9uGAMgASgJEjMKBnJlc3VsdBgEIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSEgoKYXRfdW5peF9tcxgFIAEoA2IGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
- * One per finished request. Published in batches (UsageEventBatch); consumed by the meter
- * (settlement) and analytics (ClickHouse), which use the request id as the idempotency key.
+ * One per request that entered the pipeline, written by the ingress that ended it (from its
+ * envelope, how the request ended, and the provider's Outcome). Published in batches
+ * (UsageEventBatch); consumed by the meter (settlement) and analytics (ClickHouse), which use
+ * the request id as the idempotency key.
  *
  * @generated from message switchyard.pipeline.v1.UsageEvent
  */
@@ -127,6 +129,13 @@ export type UsageEvent = Message<"switchyard.pipeline.v1.UsageEvent"> & {
    * @generated from field: switchyard.pipeline.v1.GuardResult guard = 19;
    */
   guard?: GuardResult | undefined;
+
+  /**
+   * Times ingress sent the request again after the replica holding it was lost (0 or 1).
+   *
+   * @generated from field: uint32 retries = 20;
+   */
+  retries: number;
 };
 
 /**

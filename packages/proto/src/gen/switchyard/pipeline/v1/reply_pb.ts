@@ -8,7 +8,7 @@ import type { GuardResult, StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { ErrorInfo } from "./error_pb.js";
 import { file_switchyard_pipeline_v1_error } from "./error_pb.js";
-import type { ChatResponse } from "../../v1/chat_pb.js";
+import type { ChatResponse, Usage } from "../../v1/chat_pb.js";
 import { file_switchyard_v1_chat } from "../../v1/chat_pb.js";
 import type { EmbedResponse } from "../../v1/embeddings_pb.js";
 import { file_switchyard_v1_embeddings } from "../../v1/embeddings_pb.js";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/reply.proto.
  */
 export const file_switchyard_pipeline_v1_reply: GenFile = /*@__PURE__*/
-  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIp8CCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdEIICgZyZXN1bHRiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
+  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItECCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIwCgdvdXRjb21lGAcgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PdXRjb21lQggKBnJlc3VsdCLwAQoHT3V0Y29tZRIQCghwcm92aWRlchgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiMKBXVzYWdlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIVCg1jb3N0X25hbm9fdXNkGAUgASgEEg8KB3R0ZnRfbXMYBiABKA0SEwoLdXBzdHJlYW1fbXMYByABKA0SEQoJZmFsbGJhY2tzGAggASgNEjIKBWd1YXJkGAkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdGIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
 
 /**
  * What a stage publishes to the envelope's reply subject. A unary request gets exactly one
@@ -65,6 +65,13 @@ export type Reply = Message<"switchyard.pipeline.v1.Reply"> & {
    * @generated from field: switchyard.pipeline.v1.GuardResult guard = 6;
    */
   guard?: GuardResult | undefined;
+
+  /**
+   * Set by the provider: what the usage event needs that ingress cannot know.
+   *
+   * @generated from field: switchyard.pipeline.v1.Outcome outcome = 7;
+   */
+  outcome?: Outcome | undefined;
 };
 
 /**
@@ -73,4 +80,70 @@ export type Reply = Message<"switchyard.pipeline.v1.Reply"> & {
  */
 export const ReplySchema: GenMessage<Reply> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_reply, 0);
+
+/**
+ * What the provider tells ingress about a request it served (or tried to), for the request's
+ * one usage event. Ingress writes the event when it ends the request, whichever way it ends.
+ *
+ * @generated from message switchyard.pipeline.v1.Outcome
+ */
+export type Outcome = Message<"switchyard.pipeline.v1.Outcome"> & {
+  /**
+   * @generated from field: string provider = 1;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: string deployment = 2;
+   */
+  deployment: string;
+
+  /**
+   * @generated from field: string upstream_model = 3;
+   */
+  upstreamModel: string;
+
+  /**
+   * @generated from field: switchyard.v1.Usage usage = 4;
+   */
+  usage?: Usage | undefined;
+
+  /**
+   * @generated from field: uint64 cost_nano_usd = 5;
+   */
+  costNanoUsd: bigint;
+
+  /**
+   * Time to first token for streams, milliseconds.
+   *
+   * @generated from field: uint32 ttft_ms = 6;
+   */
+  ttftMs: number;
+
+  /**
+   * Upstream time, milliseconds.
+   *
+   * @generated from field: uint32 upstream_ms = 7;
+   */
+  upstreamMs: number;
+
+  /**
+   * Deployments tried before the one that answered.
+   *
+   * @generated from field: uint32 fallbacks = 8;
+   */
+  fallbacks: number;
+
+  /**
+   * @generated from field: switchyard.pipeline.v1.GuardResult guard = 9;
+   */
+  guard?: GuardResult | undefined;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.Outcome.
+ * Use `create(OutcomeSchema)` to create a new message.
+ */
+export const OutcomeSchema: GenMessage<Outcome> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_reply, 1);
 

@@ -8,6 +8,8 @@ import type { StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { ErrorInfo } from "./error_pb.js";
 import { file_switchyard_pipeline_v1_error } from "./error_pb.js";
+import type { Outcome } from "./reply_pb.js";
+import { file_switchyard_pipeline_v1_reply } from "./reply_pb.js";
 import type { ChatChunk, Usage } from "../../v1/chat_pb.js";
 import { file_switchyard_v1_chat } from "../../v1/chat_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/stream.proto.
  */
 export const file_switchyard_pipeline_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL/AQoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmdCBgoEa2luZCKNAQoKU3RyZWFtRG9uZRIjCgV1c2FnZRgBIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USNAoHdGltaW5ncxgCIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSEAoIcHJvdmlkZXIYAyABKAkSEgoKZGVwbG95bWVudBgEIAEoCSIsCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLCAgoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSMAoHb3V0Y29tZRgHIAEoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuT3V0Y29tZRIPCgdhdHRlbXB0GAggASgNQgYKBGtpbmQijQEKClN0cmVhbURvbmUSIwoFdXNhZ2UYASABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEjQKB3RpbWluZ3MYAiADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEhAKCHByb3ZpZGVyGAMgASgJEhIKCmRlcGxveW1lbnQYBCABKAkiLAoGQ2FuY2VsEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGcmVhc29uGAIgASgJYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
 
 /**
  * One frame of a streamed answer, published by the provider stage straight to the ingress
@@ -65,6 +67,21 @@ export type StreamFrame = Message<"switchyard.pipeline.v1.StreamFrame"> & {
    * @generated from field: repeated switchyard.pipeline.v1.StageTiming timings = 6;
    */
   timings: StageTiming[];
+
+  /**
+   * On the terminal frame (done or error): what the provider knows for the usage event.
+   *
+   * @generated from field: switchyard.pipeline.v1.Outcome outcome = 7;
+   */
+  outcome?: Outcome | undefined;
+
+  /**
+   * The envelope's attempt: ingress takes frames of the attempt it waits for only, so a replica
+   * that was given up for lost and wakes up again cannot mix its frames into the stream.
+   *
+   * @generated from field: uint32 attempt = 8;
+   */
+  attempt: number;
 };
 
 /**
