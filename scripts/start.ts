@@ -1,5 +1,6 @@
 // `npm start`: installs and starts the local stack, starts every service as its own process
-// with the MOCK provider as upstream, prints where to call it, and stops everything on Ctrl-C.
+// with the MOCK provider as upstream, prints where to call it, restarts a service that exits
+// on its own, and stops everything on Ctrl-C (SIGTERM, then SIGKILL for what does not end).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,12 +16,12 @@ import { ensureInstalled, portsFromEnv, repoRoot, startStack } from "@switchyard
 
 const log = (line: string): void => console.log(`[switchyard] ${line}`);
 
-function intSetting(name: string, fallback: number): number {
+function intSetting(name: string, fallback: number, max = 65535): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535)
-    throw new Error(`${name} must be a port number, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n <= 0 || n > max)
+    throw new Error(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -60,11 +61,15 @@ async function main(): Promise<void> {
   const mockUrl = `http://127.0.0.1:${mockPort}`;
   writeGatewayConfig(configPath, localGatewayConfig({ mockUrl, keys: { dev: { key } } }));
 
+  const stopGraceMs = intSetting("SWITCHYARD_STOP_GRACE_MS", 10_000, 600_000);
   const cluster = createCluster({
     root,
     logDir: join(dataDir, "logs"),
     metricsPortBase: metricsBase,
+    supervise: { say: (line) => console.error(`[switchyard] ${line}`) },
+    stopGraceMs,
     env: {
+      SWITCHYARD_DATA_DIR: join(dataDir, "data"),
       ...LOCAL_SECRETS,
       SWITCHYARD_NATS_URL: stack.urls.nats,
       SWITCHYARD_REDIS_URL: stack.urls.redis,
@@ -104,15 +109,6 @@ async function main(): Promise<void> {
     await stopAll(1);
   }
 
-  for (const p of cluster.processes) {
-    void p.exited.then((code) => {
-      if (!stopping) {
-        console.error(`[switchyard] ${p.name} exited unexpectedly (${code}); see ${p.logFile}`);
-        void stopAll(1);
-      }
-    });
-  }
-
   console.log(`
 Switchyard is running (local mode; upstream is the MOCK provider at ${mockUrl}).
 
@@ -126,7 +122,8 @@ Switchyard is running (local mode; upstream is the MOCK provider at ${mockUrl}).
   curl http://127.0.0.1:${httpPort}/v1/chat/completions -H "Authorization: Bearer ${key}" \\
     -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hello"}]}'
 
-Press Ctrl-C to stop everything.
+A service that exits on its own is restarted. Press Ctrl-C to stop everything (what has not
+ended ${stopGraceMs / 1000} s after SIGTERM is killed; SWITCHYARD_STOP_GRACE_MS).
 `);
 }
 

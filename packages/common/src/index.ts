@@ -19,4 +19,5 @@ export * from "./stage-runner.js";
 export * from "./stage-step.js";
 export * from "./subjects.js";
 export * from "./text-encoding.js";
+export * from "./watchdog.js";
 export * from "./cpu-profile.js";

@@ -10,6 +10,7 @@ import { connectNats, type ManagedNats } from "./nats.js";
 import { startSideServer, type ReadinessCheck, type SideServer } from "./side-server.js";
 import { subjects, type Subjects } from "./subjects.js";
 import { useFastTextEncoding } from "./text-encoding.js";
+import { startWatchdog } from "./watchdog.js";
 
 /** Settings every service reads; each service adds its own. */
 export function baseSettings(defaultMetricsPort: number) {
@@ -20,6 +21,8 @@ export function baseSettings(defaultMetricsPort: number) {
     metricsPort: env("SWITCHYARD_METRICS_PORT", settings.port().default(defaultMetricsPort)),
     metricsHost: env("SWITCHYARD_METRICS_HOST", z.string().default("127.0.0.1")),
     shutdownTimeoutMs: env("SWITCHYARD_SHUTDOWN_TIMEOUT_MS", settings.positiveInt().default(25_000)),
+    /** An event loop that has not turned for this long is stuck: the process kills itself. */
+    stallTimeoutMs: env("SWITCHYARD_STALL_TIMEOUT_MS", settings.positiveInt().default(30_000)),
     /** Local state that must outlive an outage: the usage-event outbox (<dir>/outbox/<service>). */
     dataDir: env("SWITCHYARD_DATA_DIR", z.string().default(join(tmpdir(), "switchyard"))),
     /** When set, a V8 CPU profile of the whole run is written to this file on shutdown. */
@@ -66,6 +69,7 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
   }
   const log = createLogger(def.name, config.logLevel);
   useFastTextEncoding();
+  const watchdog = startWatchdog({ service: def.name, stallMs: config.stallTimeoutMs });
   const profiler = await startCpuProfile(config.cpuProfile);
   const side = await startSideServer({
     port: config.metricsPort,
@@ -96,11 +100,8 @@ export async function runService<C extends BaseSettings>(def: ServiceDefinition<
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "draining");
-    const timer = setTimeout(() => {
-      log.error("drain took too long; exiting");
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
+    // Enforced from another thread, so a drain that blocks the event loop cannot outlast it.
+    watchdog.shutdownWithin(config.shutdownTimeoutMs);
     void (async () => {
       await running.stop?.();
       await nats.drain();

@@ -40,6 +40,13 @@ export interface LaunchOptions {
   metricsPortBase: number | "free";
   /** When set, each service writes a CPU profile `<name>-<replica>.cpuprofile` here on shutdown. */
   profileDir?: string;
+  /**
+   * Restart a process that exits on its own (with growing pauses), saying so through `say`.
+   * Off for tests and the benchmark, which kill processes on purpose.
+   */
+  supervise?: { say: (line: string) => void };
+  /** How long a stop waits after SIGTERM before SIGKILL (default 30 s). */
+  stopGraceMs?: number;
 }
 
 export interface Cluster {
@@ -52,10 +59,98 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** Pause before the n-th restart in a row (from 1): 0.25 s doubling up to 10 s. */
+export function restartDelayMs(n: number): number {
+  return Math.min(250 * 2 ** (n - 1), 10_000);
+}
+
+/** A process that ran this long before exiting starts its restart count afresh. */
+const HEALTHY_RUN_MS = 60_000;
+
 export function createCluster(opts: LaunchOptions): Cluster {
   mkdirSync(opts.logDir, { recursive: true });
   const processes: ServiceProcess[] = [];
   let nextPort = opts.metricsPortBase === "free" ? 0 : opts.metricsPortBase;
+  let stopping = false;
+  /** Processes being stopped on purpose (not restarted). */
+  const stopped = new WeakSet<ServiceProcess>();
+
+  function spawnService(
+    name: ServiceName,
+    replica: number,
+    metricsPort: number,
+    extraEnv: NodeJS.ProcessEnv,
+    readyUrl: string | undefined,
+  ): ServiceProcess {
+    const logFile = join(opts.logDir, `${name}-${replica}.log`);
+    const out = createWriteStream(logFile, { flags: "a" });
+    const child = spawn(
+      process.execPath,
+      ["--enable-source-maps", join(opts.root, "services", name, "dist", "main.js")],
+      {
+        cwd: opts.root,
+        env: {
+          ...process.env,
+          ...opts.env,
+          SWITCHYARD_METRICS_PORT: String(metricsPort),
+          ...(opts.profileDir
+            ? { SWITCHYARD_CPU_PROFILE: join(opts.profileDir, `${name}-${replica}.cpuprofile`) }
+            : {}),
+          ...extraEnv,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const proc: ServiceProcess = {
+      name,
+      replica,
+      metricsPort,
+      logFile,
+      child,
+      exited,
+      ready: async () => {
+        try {
+          const url = readyUrl ?? `http://127.0.0.1:${metricsPort}/readyz`;
+          const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+          await res.body?.cancel();
+          return res.status === 200;
+        } catch {
+          return false;
+        }
+      },
+    };
+    return proc;
+  }
+
+  /** Restarts `proc` when it exits on its own, pausing longer each time it keeps failing. */
+  function supervise(
+    proc: ServiceProcess,
+    extraEnv: NodeJS.ProcessEnv,
+    readyUrl: string | undefined,
+    run: number,
+  ): void {
+    const sup = opts.supervise;
+    if (sup === undefined) return;
+    const startedAt = Date.now();
+    void proc.exited.then((code) => {
+      if (stopping || stopped.has(proc)) return;
+      const n = Date.now() - startedAt > HEALTHY_RUN_MS ? 1 : run;
+      const delay = restartDelayMs(n);
+      const how = proc.child.signalCode ?? `code ${code}`;
+      sup.say(
+        `${proc.name} (replica ${proc.replica}) exited unexpectedly (${how}); restarting in ${delay} ms, attempt ${n}; log: ${proc.logFile}`,
+      );
+      setTimeout(() => {
+        if (stopping) return;
+        const next = spawnService(proc.name, proc.replica, proc.metricsPort, extraEnv, readyUrl);
+        processes[processes.indexOf(proc)] = next;
+        supervise(next, extraEnv, readyUrl, n + 1);
+      }, delay).unref();
+    });
+  }
 
   const cluster: Cluster = {
     processes,
@@ -64,47 +159,9 @@ export function createCluster(opts: LaunchOptions): Cluster {
       // The mock serves its own port; only Switchyard services take a metrics side port.
       const metricsPort =
         name === "mock-provider" ? 0 : opts.metricsPortBase === "free" ? await freePort() : nextPort++;
-      const logFile = join(opts.logDir, `${name}-${replica}.log`);
-      const out = createWriteStream(logFile, { flags: "a" });
-      const child = spawn(
-        process.execPath,
-        ["--enable-source-maps", join(opts.root, "services", name, "dist", "main.js")],
-        {
-          cwd: opts.root,
-          env: {
-            ...process.env,
-            ...opts.env,
-            SWITCHYARD_METRICS_PORT: String(metricsPort),
-            ...(opts.profileDir
-              ? { SWITCHYARD_CPU_PROFILE: join(opts.profileDir, `${name}-${replica}.cpuprofile`) }
-              : {}),
-            ...extraEnv,
-          },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      child.stdout.pipe(out);
-      child.stderr.pipe(out);
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      const proc: ServiceProcess = {
-        name,
-        replica,
-        metricsPort,
-        logFile,
-        child,
-        exited,
-        ready: async () => {
-          try {
-            const url = readyUrl ?? `http://127.0.0.1:${metricsPort}/readyz`;
-            const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-            await res.body?.cancel();
-            return res.status === 200;
-          } catch {
-            return false;
-          }
-        },
-      };
+      const proc = spawnService(name, replica, metricsPort, extraEnv, readyUrl);
       processes.push(proc);
+      supervise(proc, extraEnv, readyUrl, 1);
       return proc;
     },
 
@@ -122,14 +179,17 @@ export function createCluster(opts: LaunchOptions): Cluster {
     },
 
     async stopProcess(proc, signal = "SIGTERM") {
+      stopped.add(proc);
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
       proc.child.kill(signal);
-      const killer = setTimeout(() => proc.child.kill("SIGKILL"), 30_000);
+      // A process that does not end in time (a stuck event loop ignores SIGTERM) is killed.
+      const killer = setTimeout(() => proc.child.kill("SIGKILL"), opts.stopGraceMs ?? 30_000);
       await proc.exited;
       clearTimeout(killer);
     },
 
     async stop() {
+      stopping = true;
       // Ingress first, so no new work enters while the stages drain.
       const ingress = processes.filter((p) => p.name === "ingress");
       await Promise.all(ingress.map((p) => cluster.stopProcess(p)));
