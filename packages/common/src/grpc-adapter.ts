@@ -11,6 +11,18 @@ import {
 } from "@bufbuild/protobuf";
 import { makeGenericClientConstructor, type MethodDefinition, type ServiceDefinition } from "@grpc/grpc-js";
 
+/**
+ * What a server's deserializer gives for bytes that are not a valid request, instead of
+ * throwing: grpc-js answers a throwing deserializer with INTERNAL, and a malformed request is
+ * the client's error (INVALID_ARGUMENT), which the handler gives once it sees this.
+ */
+export class MalformedRequest {
+  constructor(
+    readonly typeName: string,
+    readonly reason: string,
+  ) {}
+}
+
 function methodDefinition<I extends DescMessage, O extends DescMessage>(
   service: DescService,
   name: string,
@@ -25,7 +37,13 @@ function methodDefinition<I extends DescMessage, O extends DescMessage>(
     responseStream: kind === "server_streaming" || kind === "bidi_streaming",
     // Clients may pass either a message or its init shape (a plain object).
     requestSerialize: (msg) => Buffer.from(toBinary(input, isMessage(msg, input) ? msg : create(input, msg))),
-    requestDeserialize: (buf) => fromBinary(input, buf),
+    requestDeserialize: (buf) => {
+      try {
+        return fromBinary(input, buf);
+      } catch (err) {
+        return new MalformedRequest(input.typeName, (err as Error).message) as unknown as MessageShape<I>;
+      }
+    },
     responseSerialize: (msg) =>
       Buffer.from(toBinary(output, isMessage(msg, output) ? msg : create(output, msg))),
     responseDeserialize: (buf) => fromBinary(output, buf),

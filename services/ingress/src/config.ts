@@ -32,6 +32,8 @@ const spec = {
   /** Used only when the meter is inline (its rate limits live in Redis). */
   redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
   redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
+  /** Used only when the meter is inline: what a rate limit does while Redis is unreachable. */
+  rateLimitFailMode: env("SWITCHYARD_RATE_LIMIT_FAIL_MODE", z.enum(["open", "closed"]).default("open")),
 };
 
 export function loadConfig(source: NodeJS.ProcessEnv) {

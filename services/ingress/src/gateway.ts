@@ -23,6 +23,7 @@ import {
   type StageTiming,
   type StreamDone,
 } from "@switchyard/proto";
+import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
 import type { KeyStore } from "./keys.js";
 import type { PipelineClient } from "./pipeline-client.js";
 
@@ -155,12 +156,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async chat(key, req, opts) {
+      checkChatRequest(req);
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, false, opts, promptChars(req));
       return unary(f, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
     },
 
     async *chatStream(key, req, opts) {
+      checkChatRequest(req);
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, true, opts, promptChars(req));
       for await (const event of deps.client.stream(f, opts.signal)) {
@@ -187,6 +190,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async embed(key, req, opts) {
+      checkEmbedRequest(req);
       checkModel(key, req.model);
       const chars = req.input.reduce((n, s) => n + s.length, 0);
       const f = flight(key, { embed: req }, false, opts, chars);

@@ -12,7 +12,13 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { GatewayError, grpcServiceDefinition, type KeyConfig, type Logger } from "@switchyard/common";
+import {
+  GatewayError,
+  MalformedRequest,
+  grpcServiceDefinition,
+  type KeyConfig,
+  type Logger,
+} from "@switchyard/common";
 import {
   ChatChunkSchema,
   Gateway as GatewayService,
@@ -84,6 +90,15 @@ function drained(call: ServerWritableStream<ChatRequest, ChatChunk>): Promise<vo
   });
 }
 
+/** The request, or INVALID_ARGUMENT naming what its bytes are not. */
+function requestOf<T>(call: { request: T }): T {
+  const req: unknown = call.request;
+  if (req instanceof MalformedRequest) {
+    throw new GatewayError("invalid_argument", `the request is not a valid ${req.typeName}: ${req.reason}`);
+  }
+  return call.request;
+}
+
 function authenticate(gateway: Gateway, call: Call): KeyConfig {
   return gateway.authenticate(
     keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")),
@@ -118,7 +133,7 @@ export async function startGrpcDoor(opts: {
       const workStartedNs = process.hrtime.bigint();
       (async () => {
         const key = authenticate(gateway, call);
-        const answer = await fn(key, call.request, { ...callOptions(gateway, call), workStartedNs });
+        const answer = await fn(key, requestOf(call), { ...callOptions(gateway, call), workStartedNs });
         call.sendMetadata(answerHeaders(answer.requestId, answer.timings));
         callback(null, answer.value);
       })().catch((err: unknown) => callback(toServiceError(err)));
@@ -133,6 +148,7 @@ export async function startGrpcDoor(opts: {
     ) => {
       try {
         const key = authenticate(gateway, call);
+        requestOf(call);
         callback(
           null,
           create(ListModelsResponseSchema, {
@@ -147,9 +163,10 @@ export async function startGrpcDoor(opts: {
       const workStartedNs = process.hrtime.bigint();
       (async () => {
         const key = authenticate(gateway, call);
+        const request = requestOf(call);
         const c = { ...callOptions(gateway, call), workStartedNs };
         let sentHeaders = false;
-        for await (const item of gateway.chatStream(key, call.request, c)) {
+        for await (const item of gateway.chatStream(key, request, c)) {
           if (!sentHeaders) {
             call.sendMetadata(answerHeaders(c.requestId ?? "", item.type === "chunk" ? item.timings : []));
             sentHeaders = true;
@@ -157,7 +174,7 @@ export async function startGrpcDoor(opts: {
           if (item.type === "chunk") {
             // A slow reader holds the stream back here rather than filling ingress's memory.
             if (!call.write(item.chunk) && !call.cancelled) await drained(call);
-          } else if (call.request.includeUsage)
+          } else if (request.includeUsage)
             call.write(
               create(ChatChunkSchema, {
                 usage: item.done.usage,

@@ -28,6 +28,7 @@ export async function createInlineStages(deps: {
   gateway: GatewayConfig;
   redisUrl: string;
   redisPrefix: string;
+  rateLimitFailMode: "open" | "closed";
   log: Logger;
   instance: string;
   nc: NatsConnection;

@@ -15,6 +15,7 @@ import {
   type EmbedRequest,
 } from "@switchyard/proto";
 import { z } from "zod";
+import { MAX_DIMENSIONS } from "./canonical-request.js";
 
 const json = (v: unknown): string => (v === undefined ? "" : JSON.stringify(v));
 
@@ -128,7 +129,7 @@ const chatBody = z.object({
 const embedBody = z.object({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
-  dimensions: z.number().int().positive().optional(),
+  dimensions: z.number().int().positive().max(MAX_DIMENSIONS).optional(),
   encoding_format: z.enum(["float", "base64"]).optional(),
   user: z.string().optional(),
 });

@@ -5,6 +5,7 @@ const spec = {
   ...stageSettings(9103),
   redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
   redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
+  rateLimitFailMode: env("SWITCHYARD_RATE_LIMIT_FAIL_MODE", z.enum(["open", "closed"]).default("open")),
 };
 
 export const loadConfig = (source: NodeJS.ProcessEnv) => loadStageConfig((s) => loadEnv(spec, s), source);

@@ -6,8 +6,8 @@ import { startSettlement } from "./settlement.js";
 runStage({
   name: "meter",
   loadConfig,
-  wire: async ({ config, gateway, nats, log }) => {
-    const admission = await createAdmission({ ...config, keys: gateway.keys, log });
+  wire: async ({ config, gateway, nats, log, side }) => {
+    const admission = await createAdmission({ ...config, keys: gateway.keys, log, registry: side.registry });
     const consumer = await usageConsumer(nats.nc, config.subjectPrefix, "meter");
     const settlement = await startSettlement({
       consumer,

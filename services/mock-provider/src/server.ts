@@ -44,6 +44,9 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The most dimensions the mock's embedding models have (OpenAI's largest: 3072). */
+const MAX_DIMS = 3072;
+
 /** How much of each request body the recorder keeps. */
 const KEEP_BODY_CHARS = 2 * 1024 * 1024;
 
@@ -188,6 +191,9 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       if (!isMockModel(intent.model)) return send(res, protocol.unknownModel(intent.model));
       if (await prelude()) return;
       const dims = controls!.dims ?? intent.dimensions ?? DEFAULT_DIMS;
+      // As the real APIs do: no embedding model has more than a few thousand dimensions.
+      if (dims < 1 || dims > MAX_DIMS)
+        return send(res, protocol.error(400, `dimensions must be from 1 to ${MAX_DIMS}, got ${dims}.`));
       const vectors = intent.inputs.map((t) => embedding(t, dims));
       const tokens = intent.inputs.reduce((n, t) => n + countTokens(t), 0);
       return send(res, protocol.embed!(intent, vectors, tokens));
