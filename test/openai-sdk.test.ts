@@ -138,6 +138,11 @@ describe("openai SDK against the gateway", () => {
     for await (const m of client.models.list()) ids.push(m.id);
     assert.ok(ids.includes("mock-gpt") && ids.includes("mock-embed"));
     assert.equal((await client.models.retrieve("mock-claude")).id, "mock-claude");
+    // A model id that is not valid percent-encoding is the client's error, not a crash (found by
+    // the door fuzzer: it answered 500).
+    const res = await fetch(`${gw.httpUrl}/models/%ff`, { headers: { authorization: `Bearer ${KEYS.dev}` } });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /percent-encoding/);
   });
 
   it("gives typed errors: 401, 404, 400, 413, 403, 429", async () => {

@@ -29,6 +29,12 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void d.stop().then(() => process.exit(130)));
   const pids = new Map(d.cluster.processes.map((p) => [p.name, p.child.pid ?? 0]));
   const memBefore = new Map([...pids].map(([name, pid]) => [name, rssMb(pid)]));
+  // Memory of every process as the inputs go by: bounded means it stops growing.
+  const samples: Map<string, number>[] = [];
+  const sampler = setInterval(
+    () => samples.push(new Map([...pids].map(([name, pid]) => [name, rssMb(pid)]))),
+    2000,
+  );
   const tallies: DoorTally[] = [];
   let crashed: string[] = [];
   let memAfter = new Map<string, number>();
@@ -41,9 +47,12 @@ async function main(): Promise<void> {
     log(`http done: ${JSON.stringify(tallies[1]?.answers)}`);
     crashed = [...pids].filter(([name, pid]) => d.procs(name)[0]?.child.pid !== pid).map(([name]) => name);
   } finally {
+    clearInterval(sampler);
     memAfter = new Map([...pids].map(([name, pid]) => [name, rssMb(pid)]));
     await d.stop();
   }
+  const half = samples[Math.floor(samples.length / 2)] ?? memBefore;
+  const peak = (name: string): number => Math.max(...samples.map((s) => s.get(name) ?? 0), 0);
   for (const t of tallies) for (const f of t.failures) log(`improper: ${f}`);
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot() }).toString().trim();
   writeSection("fuzz", [
@@ -59,11 +68,14 @@ async function main(): Promise<void> {
           .join(", ")} | ${t.failed} |`,
     ),
     "",
-    `Processes that crashed or restarted: ${crashed.length === 0 ? "none" : crashed.join(", ")}. Memory (RSS) before → after: ${[
-      ...memBefore,
-    ]
-      .map(([name, mb]) => `${name} ${mb.toFixed(0)} → ${(memAfter.get(name) ?? 0).toFixed(0)} MiB`)
-      .join(", ")}.`,
+    `Processes that crashed or restarted: ${crashed.length === 0 ? "none" : crashed.join(", ")}.`,
+    "",
+    "| process | RSS before | halfway | after | peak |",
+    "|---|---|---|---|---|",
+    ...[...memBefore].map(
+      ([name, mb]) =>
+        `| ${name} | ${mb.toFixed(0)} MiB | ${(half.get(name) ?? 0).toFixed(0)} MiB | ${(memAfter.get(name) ?? 0).toFixed(0)} MiB | ${peak(name).toFixed(0)} MiB |`,
+    ),
   ]);
   log("wrote docs/reliability.md");
   if (crashed.length > 0 || tallies.some((t) => t.failed > 0)) process.exit(1);

@@ -33,6 +33,18 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** A percent-encoded path segment, decoded; 400 when it is not valid percent-encoding. */
+function pathParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError(
+      "invalid_argument",
+      `the path segment ${JSON.stringify(raw)} is not valid percent-encoding`,
+    );
+  }
+}
+
 function parseTimeout(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const ms = Number(raw);
@@ -150,7 +162,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       return "models";
     }
     if (path.startsWith("/v1/models/")) {
-      const m = gateway.model(key, decodeURIComponent(path.slice("/v1/models/".length)));
+      const m = gateway.model(key, pathParam(path.slice("/v1/models/".length)));
       sendJson(
         res,
         200,
