@@ -35,7 +35,7 @@ interface Fault {
 
 /** SIGKILL replica 0 of a service, from outside: the launcher sees a crash and restarts it. */
 const kill = (service: "ingress" | "guard" | "router" | "meter" | "provider"): Fault => ({
-  name: `SIGKILL a ${service} replica`,
+  name: `SIGKILL ${service === "ingress" ? "an" : "a"} ${service} replica`,
   run(d) {
     d.procs(service)[0]?.child.kill("SIGKILL");
     return Promise.resolve();
