@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     SWITCHYARD_CLICKHOUSE_URL: `http://127.0.0.1:${ports.clickhouseHttp}`,
     SWITCHYARD_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     SWITCHYARD_DATA_DIR: join(dataDir, "data"),
+    // npm start's meter has the admin API's port; another replica takes any free one.
+    SWITCHYARD_ADMIN_PORT: "0",
     ...process.env,
     SWITCHYARD_METRICS_PORT: metricsPort,
   };

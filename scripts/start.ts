@@ -25,14 +25,14 @@ function intSetting(name: string, fallback: number, max = 65535): number {
   return n;
 }
 
-/** The dev key: SWITCHYARD_DEV_KEY, else one made on first start and kept under .stack/. */
-function devKey(dataDir: string): string {
-  const fromEnv = process.env.SWITCHYARD_DEV_KEY;
+/** A local key: from `variable`, else one made on first start and kept under .stack/ in `file`. */
+function localKey(dataDir: string, variable: string, file: string, prefix: string): string {
+  const fromEnv = process.env[variable];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  const file = join(dataDir, "dev-key");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  const key = `sy-dev-${randomBytes(18).toString("base64url")}`;
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  const key = `${prefix}${randomBytes(18).toString("base64url")}`;
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
   return key;
 }
 
@@ -42,11 +42,13 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const httpPort = intSetting("SWITCHYARD_HTTP_PORT", 8080);
   const grpcPort = intSetting("SWITCHYARD_GRPC_PORT", 50051);
+  const adminPort = intSetting("SWITCHYARD_ADMIN_PORT", 8081);
   const mockPort = intSetting("SWITCHYARD_MOCK_PORT", 9700);
   const metricsBase = intSetting("SWITCHYARD_METRICS_PORT_BASE", 9100);
   const ports = portsFromEnv(process.env);
   await assertPortFree(httpPort, "the HTTP door", "SWITCHYARD_HTTP_PORT");
   await assertPortFree(grpcPort, "the gRPC door", "SWITCHYARD_GRPC_PORT");
+  await assertPortFree(adminPort, "the admin API", "SWITCHYARD_ADMIN_PORT");
   await assertPortFree(mockPort, "the mock provider", "SWITCHYARD_MOCK_PORT");
   for (let p = metricsBase; p < metricsBase + PIPELINE_SERVICES.length; p++) {
     await assertPortFree(p, "a service's metrics side port", "SWITCHYARD_METRICS_PORT_BASE");
@@ -56,10 +58,15 @@ async function main(): Promise<void> {
   log("starting NATS, Redis, ClickHouse and Temporal");
   const stack = await startStack({ ports, dataDir: join(dataDir, "stack"), log });
 
-  const key = devKey(dataDir);
+  const key = localKey(dataDir, "SWITCHYARD_DEV_KEY", "dev-key", "sy-dev-");
+  // Local mode only: a key with the admin scope, for the admin API.
+  const adminKey = localKey(dataDir, "SWITCHYARD_ADMIN_KEY", "admin-key", "sy-admin-");
   const configPath = join(dataDir, "switchyard.yaml");
   const mockUrl = `http://127.0.0.1:${mockPort}`;
-  writeGatewayConfig(configPath, localGatewayConfig({ mockUrl, keys: { dev: { key } } }));
+  writeGatewayConfig(
+    configPath,
+    localGatewayConfig({ mockUrl, keys: { dev: { key }, admin: { key: adminKey, scopes: ["admin"] } } }),
+  );
 
   const stopGraceMs = intSetting("SWITCHYARD_STOP_GRACE_MS", 10_000, 600_000);
   const cluster = createCluster({
@@ -78,6 +85,7 @@ async function main(): Promise<void> {
       SWITCHYARD_CONFIG: configPath,
       SWITCHYARD_HTTP_PORT: String(httpPort),
       SWITCHYARD_GRPC_PORT: String(grpcPort),
+      SWITCHYARD_ADMIN_PORT: String(adminPort),
     },
   });
 
@@ -115,6 +123,7 @@ Switchyard is running (local mode; upstream is the MOCK provider at ${mockUrl}).
   HTTP (OpenAI-compatible)  http://127.0.0.1:${httpPort}/v1
   gRPC switchyard.v1.Gateway 127.0.0.1:${grpcPort}
   Dev API key               ${key}
+  Admin API                 http://127.0.0.1:${adminPort}/admin/v1  (admin key ${adminKey})
   Models                    mock-gpt, mock-claude, mock-gemini, mock-bedrock, mock-mistral, mock-azure-gpt, mock-compat, mock-embed
   Service logs              ${join(dataDir, "logs")}
   Metrics/health            http://127.0.0.1:${metricsBase}..${metricsBase + PIPELINE_SERVICES.length - 1}/metrics

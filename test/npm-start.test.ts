@@ -64,6 +64,7 @@ describe("npm start", () => {
     const http = await freePort();
     const grpc = await freePort();
     const mock = await freePort();
+    const adminPort = await freePort();
     const metricsBase = await freeRun(PIPELINE_SERVICES.length);
     const dataDir = tempDir("npm-start");
     const env: NodeJS.ProcessEnv = {
@@ -71,6 +72,8 @@ describe("npm start", () => {
       SWITCHYARD_DATA_DIR: dataDir,
       SWITCHYARD_STOP_GRACE_MS: "3000",
       SWITCHYARD_DEV_KEY: "sy-start-test-key",
+      SWITCHYARD_ADMIN_KEY: "sy-start-test-admin-key",
+      SWITCHYARD_ADMIN_PORT: String(adminPort),
       SWITCHYARD_HTTP_PORT: String(http),
       SWITCHYARD_GRPC_PORT: String(grpc),
       SWITCHYARD_MOCK_PORT: String(mock),
@@ -110,6 +113,12 @@ describe("npm start", () => {
         body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "hi" }] }),
       });
       assert.equal(chat.status, 200);
+      // The admin API answers the admin key npm start printed.
+      assert.match(out, /sy-start-test-admin-key/);
+      const tenants = await fetch(`http://127.0.0.1:${adminPort}/admin/v1/tenants`, {
+        headers: { authorization: "Bearer sy-start-test-admin-key" },
+      });
+      assert.equal(tenants.status, 200);
 
       // A stage killed from outside comes back, on its own port, as a new process.
       const guardPort = metricsBase + PIPELINE_SERVICES.indexOf("guard");
@@ -140,6 +149,7 @@ describe("npm start", () => {
       http,
       grpc,
       mock,
+      adminPort,
       ...(Object.values(stackPorts) as number[]),
       ...PIPELINE_SERVICES.map((_, i) => metricsBase + i),
     ];

@@ -159,6 +159,7 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       SWITCHYARD_REDIS_URL: stack.urls.redis,
       SWITCHYARD_CONFIG: config,
       SWITCHYARD_LOG_LEVEL: "warn",
+      SWITCHYARD_ADMIN_PORT: "0",
     },
     // V8's sampling profiler, written on shutdown: where each stage's CPU goes.
     profileDir: join(dir, "profiles"),

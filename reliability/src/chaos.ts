@@ -95,7 +95,10 @@ function startLoad(d: Deployment, sent: Sent[]): () => Promise<void> {
       });
       const text = await res.body.text();
       rec.ok = res.statusCode === 200;
-      if (!rec.ok) rec.error = `${res.statusCode} ${/"code":"(\w+)"/.exec(text)?.[1] ?? ""}`;
+      if (!rec.ok) {
+        const m = /"message":"([^"]{0,80})[^"]*".*"code":"(\w+)"/.exec(text);
+        rec.error = `${res.statusCode} ${m?.[2] ?? ""}: ${m?.[1] ?? text.slice(0, 80)}`;
+      }
     } catch (err) {
       rec.error = (err as Error).message;
       const code = (err as { code?: string }).code ?? "";

@@ -64,6 +64,7 @@ export async function startDeployment(opts: {
       SWITCHYARD_CONFIG: config,
       SWITCHYARD_DATA_DIR: join(dir, "data"),
       SWITCHYARD_LOG_LEVEL: "warn",
+      SWITCHYARD_ADMIN_PORT: "0",
     },
   });
   const doors: Deployment["doors"] = [];

@@ -24,11 +24,16 @@ export const KEYS = {
   dev: "sy-test-dev-key",
   limited: "sy-test-limited-key",
   restricted: "sy-test-restricted-key",
+  admin: "sy-test-admin-key",
 } as const;
 
 export interface GatewayUnderTest {
   httpUrl: string;
+  /** Every ingress replica's HTTP door (the first is `httpUrl`). */
+  httpUrls: string[];
   grpcAddress: string;
+  /** The admin API of the first meter replica (http://127.0.0.1:port/admin/v1); "" with none. */
+  adminUrl: string;
   prefix: string;
   mock: MockHandle;
   cluster: Cluster;
@@ -90,6 +95,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
         dev: { key: KEYS.dev },
         limited: { key: KEYS.limited, rpm: opts.limitedRpm ?? 2 },
         restricted: { key: KEYS.restricted, models: ["mock-gpt"] },
+        admin: { key: KEYS.admin, scopes: ["admin"] },
       },
       extraProviders: {
         "mock-openai-500": openaiVia("error=500"),
@@ -106,6 +112,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   );
   const httpPort = await freePort();
   const grpcPort = await freePort();
+  const adminPort = await freePort();
   const cluster = createCluster({
     root: repoRoot(),
     logDir: join(dir, "logs"),
@@ -128,9 +135,22 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   // Streams exist before any stage publishes, so no event of the first request is lost.
   await ensureStreams(nc, prefix);
   const procs: ServiceProcess[] = [];
+  const httpUrls = [`http://127.0.0.1:${httpPort}/v1`];
   for (const name of STAGES) {
     const n = opts.replicas?.[name] ?? 1;
-    for (let i = 0; i < n; i++) procs.push(await cluster.start(name, opts.serviceEnv?.[name]));
+    for (let i = 0; i < n; i++) {
+      // The first meter replica's admin API on a known port; the others on any free one.
+      const admin = name === "meter" ? { SWITCHYARD_ADMIN_PORT: String(i === 0 ? adminPort : 0) } : {};
+      // Further ingress replicas get doors of their own.
+      const doors: NodeJS.ProcessEnv = {};
+      if (name === "ingress" && i > 0) {
+        const port = await freePort();
+        httpUrls.push(`http://127.0.0.1:${port}/v1`);
+        doors.SWITCHYARD_HTTP_PORT = String(port);
+        doors.SWITCHYARD_GRPC_PORT = String(await freePort());
+      }
+      procs.push(await cluster.start(name, { ...admin, ...doors, ...opts.serviceEnv?.[name] }));
+    }
   }
   try {
     await Promise.all(procs.map((p) => cluster.waitReady(p, 60_000)));
@@ -142,7 +162,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   }
   return {
     httpUrl: `http://127.0.0.1:${httpPort}/v1`,
+    httpUrls,
     grpcAddress: `127.0.0.1:${grpcPort}`,
+    adminUrl: (opts.replicas?.meter ?? 1) > 0 ? `http://127.0.0.1:${adminPort}/admin/v1` : "",
     prefix,
     mock,
     cluster,

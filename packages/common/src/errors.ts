@@ -8,7 +8,9 @@ export type ErrorCode =
   | "invalid_argument"
   | "unauthenticated"
   | "permission_denied"
+  | "key_pending_approval"
   | "not_found"
+  | "conflict"
   | "payload_too_large"
   | "rate_limited"
   | "budget_exceeded"
@@ -46,9 +48,21 @@ const CODES: Record<ErrorCode, CodeInfo> = {
     retryable: false,
     openaiType: "permission_error",
   },
+  key_pending_approval: {
+    httpStatus: 403,
+    grpcStatus: GrpcStatus.PERMISSION_DENIED,
+    retryable: false,
+    openaiType: "permission_error",
+  },
   not_found: {
     httpStatus: 404,
     grpcStatus: GrpcStatus.NOT_FOUND,
+    retryable: false,
+    openaiType: "invalid_request_error",
+  },
+  conflict: {
+    httpStatus: 409,
+    grpcStatus: GrpcStatus.ALREADY_EXISTS,
     retryable: false,
     openaiType: "invalid_request_error",
   },

@@ -47,15 +47,25 @@ const modelSchema = z.strictObject({
 
 const tenantSchema = z.strictObject({ id, name: z.string().optional() });
 
+const teamSchema = z.strictObject({ id, tenant: id, name: z.string().optional() });
+
+export const KEY_SCOPES = ["chat", "embeddings", "batches", "admin", "tenant_admin"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
 const keySchema = z.strictObject({
   id,
   tenant: id,
+  team: id.optional(),
+  name: z.string().optional(),
   /** `sha256:<hex>` of the key; the key itself is never stored. */
   hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>"),
-  /** Model aliases this key may use; `*` for all. */
+  /** Model alias patterns this key may use: an alias, or a prefix ending in `*` (`*` for all). */
   models: z.array(z.string()).default(["*"]),
+  scopes: z.array(z.enum(KEY_SCOPES)).default(["chat", "embeddings", "batches"]),
   /** Requests per minute; 0 = unlimited. */
   rpm: z.number().int().nonnegative().default(0),
+  /** When the key stops working (ISO 8601). */
+  expires: z.iso.datetime({ offset: true }).optional(),
 });
 
 const guardRuleAction = z.enum(["allow", "flag", "redact", "block"]);
@@ -72,6 +82,7 @@ const guardSchema = z.strictObject({
 export const gatewayConfigSchema = z
   .strictObject({
     tenants: z.array(tenantSchema).default([]),
+    teams: z.array(teamSchema).default([]),
     keys: z.array(keySchema).default([]),
     providers: z.record(id, providerSchema).default({}),
     models: z.array(modelSchema).default([]),
@@ -85,12 +96,28 @@ export const gatewayConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set(cfg.tenants.map((t) => t.id));
+    const teams = new Map(cfg.teams.map((t) => [t.id, t.tenant]));
+    cfg.teams.forEach((team, i) => {
+      if (!tenants.has(team.tenant))
+        ctx.addIssue({
+          code: "custom",
+          path: ["teams", i, "tenant"],
+          message: `unknown tenant "${team.tenant}"`,
+        });
+    });
     cfg.keys.forEach((key, i) => {
       if (!tenants.has(key.tenant)) {
         ctx.addIssue({
           code: "custom",
           path: ["keys", i, "tenant"],
           message: `unknown tenant "${key.tenant}"`,
+        });
+      }
+      if (key.team !== undefined && teams.get(key.team) !== key.tenant) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["keys", i, "team"],
+          message: `no team "${key.team}" in tenant "${key.tenant}"`,
         });
       }
     });
@@ -112,6 +139,8 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
+export type TeamConfig = z.infer<typeof teamSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
 
 export function loadGatewayConfig(path: string): GatewayConfig {
   return loadYamlFile(path, gatewayConfigSchema);

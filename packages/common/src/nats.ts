@@ -9,6 +9,8 @@ export interface ManagedNats {
   connected(): boolean;
   /** Stop taking messages, let handlers finish, flush, close. */
   drain(): Promise<void>;
+  /** Calls `fn` after every reconnect (what was published meanwhile was not delivered). */
+  onReconnect(fn: () => void): void;
 }
 
 export async function connectNats(opts: {
@@ -30,6 +32,7 @@ export async function connectNats(opts: {
     noAsyncTraces: true,
   });
   let up = true;
+  const reconnected: (() => void)[] = [];
   void (async () => {
     for await (const s of nc.status()) {
       switch (s.type) {
@@ -40,6 +43,7 @@ export async function connectNats(opts: {
         case "reconnect":
           up = true;
           opts.log.info({ server: s.server }, "nats reconnected");
+          for (const fn of reconnected) fn();
           break;
         case "error":
           opts.log.error({ err: s.error }, "nats error");
@@ -60,5 +64,6 @@ export async function connectNats(opts: {
     drain: async () => {
       if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
     },
+    onReconnect: (fn) => void reconnected.push(fn),
   };
 }

@@ -18,6 +18,10 @@ export interface Subjects {
   readonly guardVerdicts: string;
   /** Inbox prefix for ingress reply subjects. */
   readonly inboxPrefix: string;
+  /** Request-reply to the meter: the key behind a secret's hash. */
+  readonly keyLookup: string;
+  /** The meter's announcements of changed keys. */
+  readonly keysChanged: string;
 }
 
 export function subjects(prefix: string): Subjects {
@@ -32,5 +36,7 @@ export function subjects(prefix: string): Subjects {
     usageEvents: `${base}.events.usage`,
     guardVerdicts: `${base}.events.guard`,
     inboxPrefix: `${base}.inbox`,
+    keyLookup: `${base}.keys.lookup`,
+    keysChanged: `${base}.keys.changed`,
   };
 }

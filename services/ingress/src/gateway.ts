@@ -7,9 +7,9 @@ import {
   GatewayError,
   HOME,
   newEnvelope,
+  modelAllowed,
   recordTiming,
   type Catalog,
-  type KeyConfig,
 } from "@switchyard/common";
 import {
   RequestKind,
@@ -19,6 +19,7 @@ import {
   type ChatResponse,
   type EmbedRequest,
   type EmbedResponse,
+  type KeyInfo,
   type Reply,
   type StageTiming,
   type StreamDone,
@@ -56,14 +57,14 @@ export type StreamItem =
   { type: "chunk"; chunk: ChatChunk; timings: StageTiming[] } | { type: "done"; done: StreamDone };
 
 export interface Gateway {
-  authenticate(presentedKey: string | undefined): KeyConfig;
+  authenticate(presentedKey: string | undefined): Promise<KeyInfo>;
   newRequestId(requested: string | undefined): string;
-  chat(key: KeyConfig, req: ChatRequest, opts: CallOptions): Promise<Answer<ChatResponse>>;
+  chat(key: KeyInfo, req: ChatRequest, opts: CallOptions): Promise<Answer<ChatResponse>>;
   /** Starts a stream; the first item is awaited before returning so errors before the first byte surface as a rejection. */
-  chatStream(key: KeyConfig, req: ChatRequest, opts: CallOptions): AsyncGenerator<StreamItem>;
-  embed(key: KeyConfig, req: EmbedRequest, opts: CallOptions): Promise<Answer<EmbedResponse>>;
-  models(key: KeyConfig): { id: string; kind: string }[];
-  model(key: KeyConfig, id: string): { id: string; kind: string };
+  chatStream(key: KeyInfo, req: ChatRequest, opts: CallOptions): AsyncGenerator<StreamItem>;
+  embed(key: KeyInfo, req: EmbedRequest, opts: CallOptions): Promise<Answer<EmbedResponse>>;
+  models(key: KeyInfo): { id: string; kind: string }[];
+  model(key: KeyInfo, id: string): { id: string; kind: string };
 }
 
 export interface GatewayDeps {
@@ -86,7 +87,7 @@ function promptChars(req: ChatRequest): number {
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
-  function checkModel(key: KeyConfig, model: string): void {
+  function checkModel(key: KeyInfo, model: string): void {
     if (!deps.catalog.has(model))
       throw new GatewayError("not_found", `the model \`${model}\` does not exist`, { field: "model" });
     deps.keys.authorizeModel(key, model);
@@ -95,7 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const itinerary = ITINERARY.map((stage) => (deps.inlineStages.has(stage) ? `${HOME}${stage}` : stage));
 
   function flight(
-    key: KeyConfig,
+    key: KeyInfo,
     body: { chat: ChatRequest } | { embed: EmbedRequest },
     stream: boolean,
     opts: CallOptions,
@@ -106,7 +107,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const now = Date.now();
     const env = newEnvelope({
       requestId: opts.requestId ?? randomUUID(),
-      tenantId: key.tenant,
+      tenantId: key.tenantId,
+      teamId: key.teamId,
       keyId: key.id,
       deadlineUnixMs: BigInt(now + timeout),
       itinerary,
@@ -156,6 +158,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async chat(key, req, opts) {
+      deps.keys.authorizeScope(key, "chat");
       checkChatRequest(req);
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, false, opts, promptChars(req));
@@ -163,6 +166,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async *chatStream(key, req, opts) {
+      deps.keys.authorizeScope(key, "chat");
       checkChatRequest(req);
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, true, opts, promptChars(req));
@@ -190,6 +194,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async embed(key, req, opts) {
+      deps.keys.authorizeScope(key, "embeddings");
       checkEmbedRequest(req);
       checkModel(key, req.model);
       const chars = req.input.reduce((n, s) => n + s.length, 0);
@@ -199,7 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     models(key) {
       return [...deps.catalog.values()]
-        .filter((m) => key.models.includes("*") || key.models.includes(m.alias))
+        .filter((m) => modelAllowed(key.models, m.alias))
         .map((m) => ({ id: m.alias, kind: m.kind }));
     },
 

@@ -12,13 +12,7 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import {
-  GatewayError,
-  MalformedRequest,
-  grpcServiceDefinition,
-  type KeyConfig,
-  type Logger,
-} from "@switchyard/common";
+import { GatewayError, MalformedRequest, grpcServiceDefinition, type Logger } from "@switchyard/common";
 import {
   ChatChunkSchema,
   Gateway as GatewayService,
@@ -30,6 +24,7 @@ import {
   type ChatResponse,
   type EmbedRequest,
   type EmbedResponse,
+  type KeyInfo,
   type ListModelsRequest,
   type ListModelsResponse,
 } from "@switchyard/proto";
@@ -99,7 +94,7 @@ function requestOf<T>(call: { request: T }): T {
   return call.request;
 }
 
-function authenticate(gateway: Gateway, call: Call): KeyConfig {
+function authenticate(gateway: Gateway, call: Call): Promise<KeyInfo> {
   return gateway.authenticate(
     keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")),
   );
@@ -124,7 +119,7 @@ export async function startGrpcDoor(opts: {
   const unary =
     <Req, Res>(
       fn: (
-        key: KeyConfig,
+        key: KeyInfo,
         req: Req,
         call: CallOptions,
       ) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>,
@@ -132,7 +127,7 @@ export async function startGrpcDoor(opts: {
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const workStartedNs = process.hrtime.bigint();
       (async () => {
-        const key = authenticate(gateway, call);
+        const key = await authenticate(gateway, call);
         const answer = await fn(key, requestOf(call), { ...callOptions(gateway, call), workStartedNs });
         call.sendMetadata(answerHeaders(answer.requestId, answer.timings));
         callback(null, answer.value);
@@ -146,8 +141,8 @@ export async function startGrpcDoor(opts: {
       call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>,
       callback: sendUnaryData<ListModelsResponse>,
     ) => {
-      try {
-        const key = authenticate(gateway, call);
+      (async () => {
+        const key = await authenticate(gateway, call);
         requestOf(call);
         callback(
           null,
@@ -155,14 +150,12 @@ export async function startGrpcDoor(opts: {
             models: gateway.models(key).map((m) => ({ id: m.id, kind: m.kind, ownedBy: "switchyard" })),
           }),
         );
-      } catch (err) {
-        callback(toServiceError(err));
-      }
+      })().catch((err: unknown) => callback(toServiceError(err)));
     },
     chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
       const workStartedNs = process.hrtime.bigint();
       (async () => {
-        const key = authenticate(gateway, call);
+        const key = await authenticate(gateway, call);
         const request = requestOf(call);
         const c = { ...callOptions(gateway, call), workStartedNs };
         let sentHeaders = false;

@@ -1,8 +1,7 @@
 // The OpenAI-compatible HTTP door: /v1/chat/completions (JSON and SSE), /v1/embeddings,
 // /v1/models. Errors use OpenAI's error JSON with the matching status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { GatewayError, type Logger } from "@switchyard/common";
+import { GatewayError, listen, type Logger } from "@switchyard/common";
 import { Counter, type Registry } from "prom-client";
 import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
 import { parseJsonBody, readBody } from "./http-body.js";
@@ -140,7 +139,9 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         `${url.pathname} takes ${wantPost ? "POST" : "GET"}, not ${method}`,
       );
     }
-    const key = gateway.authenticate(keyFromHeaders(header(req, "authorization"), header(req, "x-api-key")));
+    const key = await gateway.authenticate(
+      keyFromHeaders(header(req, "authorization"), header(req, "x-api-key")),
+    );
     const requestId = gateway.newRequestId(header(req, "x-request-id"));
     ctx.requestId = requestId;
     const aborter = new AbortController();
@@ -304,22 +305,5 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === "EADDRINUSE"
-          ? new Error(`HTTP port ${opts.port} is already in use; set SWITCHYARD_HTTP_PORT`)
-          : err,
-      ),
-    );
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(server, { host: opts.host, port: opts.port, what: "HTTP", variable: "SWITCHYARD_HTTP_PORT" });
 }

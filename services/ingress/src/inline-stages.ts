@@ -58,7 +58,7 @@ export async function createInlineStages(deps: {
       }
       case "meter": {
         const { createAdmission } = await import("@switchyard/meter/admission");
-        const admission = await createAdmission({ ...deps, keys: deps.gateway.keys });
+        const admission = await createAdmission({ ...deps, gateway: deps.gateway });
         handlers.set(stage, admission.handler);
         readiness = admission.readiness;
         closers.push(admission.close);

@@ -51,9 +51,10 @@ runService({
       connected: () => nats.connected(),
       onLoss: lossCounter(side.registry),
     });
+    const keys = createKeyStore({ nc: nats.nc, subjects, log, onReconnect: (fn) => nats.onReconnect(fn) });
     const gateway = createGateway({
       client,
-      keys: createKeyStore(config.gateway.keys),
+      keys,
       catalog: buildCatalog(config.gateway),
       inlineStages: new Set(config.inlineStages),
       instance,
@@ -79,6 +80,7 @@ runService({
       stop: async () => {
         await Promise.all([http.close(), grpc.close()]);
         await client?.close();
+        await keys.close();
         await inline.close();
         await events.close();
       },

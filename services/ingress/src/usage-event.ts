@@ -21,6 +21,7 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
   return {
     requestId: env.requestId,
     tenantId: env.tenantId,
+    teamId: env.teamId,
     keyId: env.keyId,
     kind: env.kind,
     model: env.model,

@@ -1,13 +1,32 @@
 import { exitOnFatal, runStage, usageConsumer } from "@switchyard/common";
 import { createAdmission } from "./admission.js";
+import { startAdminServer } from "./admin/server.js";
 import { loadConfig } from "./config.js";
 import { startSettlement } from "./settlement.js";
 
 runStage({
   name: "meter",
   loadConfig,
-  wire: async ({ config, gateway, nats, log, side }) => {
-    const admission = await createAdmission({ ...config, keys: gateway.keys, log, registry: side.registry });
+  wire: async ({ config, gateway, nats, log, side, subjects }) => {
+    // It also writes the gateway file's keys to Redis and answers ingress's key lookups.
+    const admission = await createAdmission({
+      ...config,
+      nc: nats.nc,
+      subjects,
+      gateway,
+      log,
+      registry: side.registry,
+    });
+    const admin = await startAdminServer({
+      store: admission.store,
+      directory: admission.directory,
+      redis: admission.redis,
+      prefix: config.redisPrefix,
+      host: config.adminHost,
+      port: config.adminPort,
+      log,
+    });
+    log.info({ admin: `http://${config.adminHost}:${admin.port}/admin/v1` }, "admin API listening");
     const consumer = await usageConsumer(nats.nc, config.subjectPrefix, "meter");
     const settlement = await startSettlement({
       consumer,
@@ -19,8 +38,9 @@ runStage({
       handler: admission.handler,
       readiness: admission.readiness,
       close: async () => {
+        await admin.close();
         await settlement.stop();
-        admission.close();
+        await admission.close();
       },
     };
   },

@@ -10,25 +10,28 @@ import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@switchyard/common";
 import { UsageEventBatchSchema } from "@switchyard/proto";
 import type { Redis } from "ioredis";
+import { monthOf, usageKeys } from "./usage-keys.js";
 
 const SETTLED_TTL_S = 24 * 3600;
 
-// Per event i (from 0): KEYS[2i+1] the request's "settled" marker, KEYS[2i+2] the key's
-// monthly usage hash; ARGV[1] the marker TTL (s), then per event: has-a-key (1/0), prompt
-// tokens, completion tokens, cost (nano-USD). Returns how many events were counted (the rest
-// were settled before).
+// Per event i (from 0): KEYS[4i+1] the request's "settled" marker, then the monthly usage
+// hashes of its key, its team and its tenant ("" for none); ARGV[1] the marker TTL (s), then per
+// event: prompt tokens, completion tokens, cost (nano-USD). Returns how many events were counted
+// (the rest were settled before).
 const SCRIPT = `
 local counted = 0
-for i = 0, #KEYS / 2 - 1 do
-  local a = 2 + i * 4
-  if redis.call('SET', KEYS[2 * i + 1], '1', 'EX', ARGV[1], 'NX') then
+for i = 0, #KEYS / 4 - 1 do
+  local a = 2 + i * 3
+  if redis.call('SET', KEYS[4 * i + 1], '1', 'EX', ARGV[1], 'NX') then
     counted = counted + 1
-    if ARGV[a] == '1' then
-      local h = KEYS[2 * i + 2]
-      redis.call('HINCRBY', h, 'requests', 1)
-      redis.call('HINCRBY', h, 'prompt_tokens', ARGV[a + 1])
-      redis.call('HINCRBY', h, 'completion_tokens', ARGV[a + 2])
-      redis.call('HINCRBY', h, 'cost_nano_usd', ARGV[a + 3])
+    for j = 2, 4 do
+      local h = KEYS[4 * i + j]
+      if h ~= '' then
+        redis.call('HINCRBY', h, 'requests', 1)
+        redis.call('HINCRBY', h, 'prompt_tokens', ARGV[a])
+        redis.call('HINCRBY', h, 'completion_tokens', ARGV[a + 1])
+        redis.call('HINCRBY', h, 'cost_nano_usd', ARGV[a + 2])
+      end
     end
   end
 end
@@ -43,11 +46,6 @@ declare module "ioredis" {
 
 export interface Settlement {
   stop(): Promise<void>;
-}
-
-/** The Redis hash holding a key's usage for the month of `unixMs` (UTC). */
-export function usageKey(prefix: string, keyId: string, unixMs: number): string {
-  return `${prefix}:usage:${keyId}:${new Date(unixMs).toISOString().slice(0, 7)}`;
 }
 
 export async function startSettlement(deps: {
@@ -82,16 +80,14 @@ export async function startSettlement(deps: {
     const args: (string | number)[] = [SETTLED_TTL_S];
     for (const ev of batch.events) {
       const u = ev.usage;
+      const names = usageKeys(deps.prefix, monthOf(Number(ev.finishedUnixMs)));
       keys.push(
         `${deps.prefix}:settled:${ev.requestId}`,
-        ev.keyId === "" ? "" : usageKey(deps.prefix, ev.keyId, Number(ev.finishedUnixMs)),
+        ev.keyId === "" ? "" : names.key(ev.keyId),
+        ev.teamId === "" ? "" : names.team(ev.teamId),
+        ev.tenantId === "" ? "" : names.tenant(ev.tenantId),
       );
-      args.push(
-        ev.keyId === "" ? 0 : 1,
-        u?.promptTokens ?? 0,
-        u?.completionTokens ?? 0,
-        ev.costNanoUsd.toString(),
-      );
+      args.push(u?.promptTokens ?? 0, u?.completionTokens ?? 0, ev.costNanoUsd.toString());
     }
     return [keys.length, ...keys, ...args];
   }

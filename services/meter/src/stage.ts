@@ -3,34 +3,43 @@
 // request goes on uncounted (open, the default, as Envoy's and Kong's rate limiters do) or is
 // answered 503 (closed).
 import { create } from "@bufbuild/protobuf";
-import { GatewayError, type GatewayConfig, type Logger, type StageHandler } from "@switchyard/common";
+import { GatewayError, type Logger, type StageHandler } from "@switchyard/common";
 import { AdmissionSchema } from "@switchyard/proto";
+import type { Key } from "./identity/store.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export function createMeterStage(deps: {
-  keys: GatewayConfig["keys"];
+  /** The key record (cached); a lookup that fails is a store that is down. */
+  keyById: (id: string) => Promise<Key | undefined>;
   limiter: RateLimiter;
   failMode: "open" | "closed";
   onStoreDown: (mode: "open" | "closed") => void;
   log: Logger;
 }): StageHandler {
-  const rpmByKey = new Map(deps.keys.map((k) => [k.id, k.rpm]));
+  const storeDown = (err: unknown): "next" => {
+    deps.onStoreDown(deps.failMode);
+    if (deps.failMode === "open") return "next";
+    throw new GatewayError(
+      "unavailable",
+      "the rate limit cannot be checked now (its store is unreachable); retry",
+      {
+        cause: err,
+      },
+    );
+  };
   return async ({ env }) => {
-    const rpm = rpmByKey.get(env.keyId) ?? 0;
+    let rpm: number;
+    try {
+      rpm = (await deps.keyById(env.keyId))?.rpm ?? 0;
+    } catch (err) {
+      return storeDown(err);
+    }
     if (rpm > 0) {
       let decision;
       try {
         decision = await deps.limiter.check(env.keyId, env.requestId, rpm);
       } catch (err) {
-        deps.onStoreDown(deps.failMode);
-        if (deps.failMode === "open") return "next";
-        throw new GatewayError(
-          "unavailable",
-          "the rate limit cannot be checked now (its store is unreachable); retry",
-          {
-            cause: err,
-          },
-        );
+        return storeDown(err);
       }
       if (!decision.allowed) {
         throw new GatewayError(

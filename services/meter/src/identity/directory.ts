@@ -1,0 +1,84 @@
+// The meter's side of key lookups over NATS: ingress asks for the key behind a secret's hash
+// (queue group "meter", so any replica answers), and every change to a key is announced so
+// every ingress replica forgets what it cached for it.
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger, Subjects } from "@switchyard/common";
+import {
+  KeyInfoSchema,
+  KeyLookupReplySchema,
+  KeyLookupSchema,
+  KeysChangedSchema,
+  type KeyInfo,
+} from "@switchyard/proto";
+import { statusOf, type IdentityStore, type Key } from "./store.js";
+
+/**
+ * The key as the doors see it, for the secret with `hash`: a rotated-out secret expires when
+ * its grace period ends (the doors refuse it from then on, whatever they cached).
+ */
+export function keyInfo(key: Key, hash: string, now = Date.now()): KeyInfo {
+  const graceEnds = hash !== key.hash && hash === key.previousHash ? key.previousUntil : 0;
+  const expires = [key.expiresAt, graceEnds].filter((t) => t > 0);
+  return create(KeyInfoSchema, {
+    id: key.id,
+    tenantId: key.tenant,
+    teamId: key.team,
+    name: key.name,
+    status: statusOf(key, now),
+    scopes: key.scopes,
+    models: key.models,
+    expiresUnixMs: BigInt(expires.length > 0 ? Math.min(...expires) : 0),
+    rpm: key.rpm,
+  });
+}
+
+export interface KeyDirectory {
+  /** Tells every ingress replica to forget these keys (and these secret hashes). */
+  changed(keys: readonly Key[]): void;
+  close(): Promise<void>;
+}
+
+export function startKeyDirectory(deps: {
+  nc: NatsConnection;
+  subjects: Subjects;
+  store: IdentityStore;
+  log: Logger;
+}): KeyDirectory {
+  const sub: Subscription = deps.nc.subscribe(deps.subjects.keyLookup, {
+    queue: "meter",
+    callback: (err, msg) => {
+      if (err !== null) return;
+      void (async () => {
+        try {
+          const { hash } = fromBinary(KeyLookupSchema, msg.data);
+          const key = await deps.store.keyByHash(hash);
+          msg.respond(
+            toBinary(KeyLookupReplySchema, create(KeyLookupReplySchema, { key: key && keyInfo(key, hash) })),
+          );
+        } catch (err) {
+          deps.log.warn({ err }, "key lookup failed");
+          try {
+            msg.respond(toBinary(KeyLookupReplySchema, create(KeyLookupReplySchema, { unavailable: true })));
+          } catch {
+            // NATS is away too: the asker's request times out.
+          }
+        }
+      })();
+    },
+  });
+  return {
+    changed(keys) {
+      const msg = create(KeysChangedSchema, {
+        keyIds: keys.map((k) => k.id),
+        hashes: keys.flatMap((k) => [k.hash, k.previousHash].filter((h) => h !== "")),
+      });
+      try {
+        deps.nc.publish(deps.subjects.keysChanged, toBinary(KeysChangedSchema, msg));
+      } catch (err) {
+        deps.log.error({ err }, "could not announce a key change; ingress caches expire within a minute");
+      }
+    },
+    close: () => sub.drain(),
+  };
+}
