@@ -52,18 +52,22 @@ export const DETECTORS: readonly Detector[] = [
     kind: "email",
     maxSpan: 64 + 1 + 8 * 64 + 24,
     // Most text has no "@" at all: one indexOf instead of a pattern scan.
-    find: (text, from) =>
-      text.includes("@", from) ? regexSpans(EMAIL, text, from, "email", "email.regex") : [],
+    find: (text, from, until) =>
+      text.includes("@", from)
+        ? regexSpans(EMAIL, text, from, "email", "email.regex", undefined, until)
+        : { spans: [], next: from },
   },
   {
     kind: "card_number",
     maxSpan: 19 * 2,
-    find: (text, from) => regexSpans(CARD_CANDIDATE, text, from, "card_number", "card.luhn", luhnValid),
+    find: (text, from, until) =>
+      regexSpans(CARD_CANDIDATE, text, from, "card_number", "card.luhn", luhnValid, until),
   },
   {
     kind: "prompt_injection",
     maxSpan: 10 + 4 * 13 + 8 * 3 + 12 + 12,
-    find: (text, from) => regexSpans(INJECTION, text, from, "prompt_injection", "injection.ignore-previous"),
+    find: (text, from, until) =>
+      regexSpans(INJECTION, text, from, "prompt_injection", "injection.ignore-previous", undefined, until),
   },
 ];
 

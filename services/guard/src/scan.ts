@@ -17,11 +17,17 @@ export interface Detector {
   /** Longest span it reports, in UTF-16 units. Windows overlap by more than this. */
   readonly maxSpan: number;
   /**
-   * Spans in `text`, offsets relative to it, found in time linear in its length. `text` may
-   * be a window: `from` is where the window's own part starts (the characters before it are
-   * context for look-behind only); spans that start before `from` are ignored by the caller.
+   * Spans in `text`, offsets relative to it, found in time linear in its length, by one
+   * left-to-right pass from `from` (the characters before it are context for look-behind
+   * only) that stops at the first candidate starting at or after `until`.
    */
-  find(text: string, from: number): Span[];
+  find(text: string, from: number, until?: number): Found;
+}
+
+/** What one pass found, and where it stopped: the end of the last candidate it consumed. */
+export interface Found {
+  spans: Span[];
+  next: number;
 }
 
 /** Characters scanned per window. Small enough that one window is a short step (~0.1 ms). */
@@ -39,17 +45,21 @@ export function scan(text: string, detectors: readonly Detector[], budget: Scree
   const out: Span[] = [];
   for (const detector of detectors) {
     const overlap = detector.maxSpan + LOOKAHEAD;
+    // Where the previous window's pass stopped: a candidate that straddles a window edge has
+    // consumed text past it, and one pass over the whole text would resume after it too.
+    let next = 0;
     for (let start = 0; start < text.length; start += WINDOW) {
       const ownEnd = start + WINDOW;
       const from = Math.max(0, start - CONTEXT);
       // slice() of a long string is a view in V8, not a copy.
       const window = text.slice(from, Math.min(text.length, ownEnd + overlap));
-      for (const span of detector.find(window, start - from)) {
+      const found = detector.find(window, Math.max(start, next) - from, ownEnd - from);
+      for (const span of found.spans) {
         span.start += from;
         span.end += from;
-        if (span.start < start || span.start >= ownEnd) continue; // context, or the next window's
         out.push(span);
       }
+      next = found.next + from;
       if (budget.spent()) return out;
     }
   }
@@ -57,7 +67,8 @@ export function scan(text: string, detectors: readonly Detector[], budget: Scree
 }
 
 /**
- * The spans of a global regex in `text` from `from` on, each kept if `accept` says so.
+ * The spans of a global regex in `text` from `from` on, each kept if `accept` says so, up to
+ * the first match that starts at or after `until`.
  * The regex must be linear: every repetition bounded (see detectors.spec.ts).
  */
 export function regexSpans(
@@ -67,12 +78,15 @@ export function regexSpans(
   kind: string,
   rule: string,
   accept: (match: string) => boolean = () => true,
-): Span[] {
-  const out: Span[] = [];
+  until = text.length,
+): Found {
+  const spans: Span[] = [];
+  let next = from;
   re.lastIndex = from;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (accept(m[0])) out.push({ kind, rule, start: m.index, end: m.index + m[0].length });
+  for (let m = re.exec(text); m !== null && m.index < until; m = re.exec(text)) {
+    if (accept(m[0])) spans.push({ kind, rule, start: m.index, end: m.index + m[0].length });
+    next = m.index + m[0].length;
     if (m[0].length === 0) re.lastIndex++;
   }
-  return out;
+  return { spans, next };
 }
