@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { repoRoot } from "@switchyard/local-stack";
 import { lineChart } from "./chart.js";
 import type { BenchResults, PointResult } from "./main.js";
-import { SWITCHYARDS } from "./systems.js";
+import { LIMITED, SWITCHYARDS } from "./systems.js";
 import { minus } from "./stats.js";
 
 const f = (v: number): string => v.toFixed(2);
@@ -46,7 +46,7 @@ export function writeReport(r: BenchResults): void {
     "## Method",
     "",
     "- Every system runs as its own process on loopback: the local stack (NATS, Redis), the five Switchyard stages (ingress, guard, router, meter, provider), the MOCK provider (the upstream for all systems, fixed latency), a minimal one-hop pass-through proxy (node:http + undici pool), and Portkey's open-source gateway pointed at the same mock.",
-    "- Three Switchyard topologies, each with its own ingress and sharing the other stage processes: **switchyard** has every stage in its own process (ingress → guard → router → meter → provider → ingress: six NATS messages per request); **switchyard-inline** runs guard, router and meter inside ingress (`SWITCHYARD_INLINE_STAGES=guard,router,meter`) and sends the envelope straight to the provider process (two NATS messages); **switchyard-all-inline** runs every stage inside ingress (no NATS message on the path). All three publish their usage events to JetStream in batches (one message per 20 ms per process), and the meter process settles them.",
+    '- Three Switchyard topologies, each with its own ingress and sharing the other stage processes: **switchyard** has every stage in its own process (ingress → guard → router → meter → provider → ingress: six NATS messages per request); **switchyard-inline** runs guard, router and meter inside ingress (`SWITCHYARD_INLINE_STAGES=guard,router,meter`) and sends the envelope straight to the provider process (two NATS messages); **switchyard-all-inline** runs every stage inside ingress (no NATS message on the path). All three publish their usage events to JetStream in batches (one message per 20 ms per process), and the meter process settles them. A fourth ingress, **switchyard-limits**, is switchyard-all-inline with a key under limits (see "What limits cost").',
     "- Portkey runs with `@hono/node-server` pinned to 1.14.1 (`overrides` in the root package.json): from 1.14.2 on, that server hands Portkey the fetch Response's immutable headers and every Portkey stream answers 500 `TypeError: immutable` (Portkey-AI/gateway#1389). Portkey's OpenAI stream path also waits 25 ms before it forwards the first chunk (a `setTimeout(25)` in its stream transformer), so its added TTFT includes that on purpose.",
     `- Load: autocannon in the bench process, closed loop at concurrency 1, 16, 64 for ${r.seconds} s per point, and an open loop at a fixed rate. The same OpenAI chat-completions request every time. Latencies are autocannon's per-response times at full precision; *added* = system percentile minus the floor's percentile at the same point.`,
     `- Rounds: every point is measured ${r.rounds} times, the systems interleaved (floor, proxy, the Switchyards, Portkey, then again), and each number in the tables is the median over the rounds, so one noisy interval does not decide a verdict; *req/s by round* shows the spread.`,
@@ -191,6 +191,7 @@ export function writeReport(r: BenchResults): void {
     );
   }
   lines.push(...cpuTargets(r, at, added));
+  lines.push(...admissionCost(at));
   const proxyTtft = addedTtftAt16("proxy");
   lines.push(
     "",
@@ -212,6 +213,29 @@ export function writeReport(r: BenchResults): void {
 }
 
 type At = (system: string, upstreamMs: number, c: number) => PointResult | undefined;
+
+/** What admission under limits adds: the limited key's all-inline point beside the unlimited one. */
+function admissionCost(at: At): string[] {
+  const out = [
+    "",
+    `## What limits cost (upstream 0 ms)`,
+    "",
+    `${LIMITED} is switchyard-all-inline with a key under request, token and concurrency limits (too high to refuse anything): every request has its prompt counted with the tokenizer, is admitted by one Lua call to Redis, and is settled by another in the meter process. *+ redis* is redis-server's CPU for it.`,
+    "",
+    "| conc. | system | req/s | p50 | p99 | CPU ms/req own | + nats | + redis | own difference |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const c of [1, 16, 64]) {
+    const base = at("switchyard-all-inline", 0, c);
+    const lim = at(LIMITED, 0, c);
+    if (!base || !lim) continue;
+    for (const p of [base, lim])
+      out.push(
+        `| ${c} | ${p.system} | ${p.result.rps.toFixed(0)} | ${p.result.latency.p50.toFixed(2)} | ${p.result.latency.p99.toFixed(2)} | ${p.cpu.own.toFixed(3)} | ${p.cpu.nats.toFixed(3)} | ${p.cpu.redis.toFixed(3)} | ${p === lim ? `${lim.cpu.own - base.cpu.own >= 0 ? "+" : ""}${(lim.cpu.own - base.cpu.own).toFixed(3)} ms` : ""} |`,
+      );
+  }
+  return out;
+}
 
 /**
  * The hot-path targets: CPU per request against the one-hop proxy, throughput against the

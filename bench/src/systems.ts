@@ -34,16 +34,22 @@ import type { Target } from "./load.js";
  * ingress (the provider a process); every stage inside ingress.
  */
 export const SWITCHYARDS = ["switchyard", "switchyard-inline", "switchyard-all-inline"] as const;
-export type SystemName = "floor" | "proxy" | (typeof SWITCHYARDS)[number] | "portkey";
-const ALL_SYSTEMS: SystemName[] = ["floor", "proxy", ...SWITCHYARDS, "portkey"];
+/**
+ * Every stage inside ingress, as switchyard-all-inline, with a key under request, token and
+ * concurrency limits (too high to refuse anything): what admission costs per request.
+ */
+export const LIMITED = "switchyard-limits";
+export type SystemName = "floor" | "proxy" | (typeof SWITCHYARDS)[number] | typeof LIMITED | "portkey";
+const ALL_SYSTEMS: SystemName[] = ["floor", "proxy", ...SWITCHYARDS, LIMITED, "portkey"];
 /** BENCH_SYSTEMS narrows a run while working on one system (the floor is always measured). */
 export const SYSTEMS: SystemName[] = process.env.BENCH_SYSTEMS
   ? ALL_SYSTEMS.filter((s) => s === "floor" || process.env.BENCH_SYSTEMS?.split(",").includes(s))
   : ALL_SYSTEMS;
-const INLINE_STAGES: Record<(typeof SWITCHYARDS)[number], string> = {
+const INLINE_STAGES: Record<(typeof SWITCHYARDS)[number] | typeof LIMITED, string> = {
   switchyard: "",
   "switchyard-inline": "guard,router,meter",
   "switchyard-all-inline": "guard,router,meter,provider",
+  [LIMITED]: "guard,router,meter,provider",
 };
 
 export interface MeasuredProcess {
@@ -54,6 +60,7 @@ export interface MeasuredProcess {
 }
 
 const DEV_KEY = "sy-bench-key";
+const LIMITED_KEY = "sy-bench-limited-key";
 const MOCK_KEY = LOCAL_SECRETS.MOCK_OPENAI_API_KEY ?? "";
 
 export interface Systems {
@@ -148,7 +155,16 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
   children.push(portkey);
 
   const config = join(dir, "switchyard.yaml");
-  writeGatewayConfig(config, localGatewayConfig({ mockUrl, keys: { bench: { key: DEV_KEY } } }));
+  writeGatewayConfig(
+    config,
+    localGatewayConfig({
+      mockUrl,
+      keys: {
+        bench: { key: DEV_KEY },
+        "bench-limited": { key: LIMITED_KEY, rpm: 1e9, tpm: 4e9, concurrency: 100_000 },
+      },
+    }),
+  );
   const cluster: Cluster = createCluster({
     root,
     logDir: join(dir, "logs"),
@@ -172,7 +188,7 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
   const procs = await Promise.all(stages.map((s) => cluster.start(s)));
   // One ingress per topology, all sharing the stage processes above.
   const ingresses = new Map<string, { process: ServiceProcess; httpPort: number }>();
-  for (const system of SWITCHYARDS) {
+  for (const system of [...SWITCHYARDS, LIMITED] as const) {
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
     const proc = await cluster.start("ingress", {
       SWITCHYARD_INLINE_STAGES: INLINE_STAGES[system],
@@ -201,9 +217,10 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
         case "switchyard":
         case "switchyard-inline":
         case "switchyard-all-inline":
+        case LIMITED:
           return {
             url: `http://127.0.0.1:${ingresses.get(system)?.httpPort}/v1/chat/completions`,
-            headers: { authorization: `Bearer ${DEV_KEY}` },
+            headers: { authorization: `Bearer ${system === LIMITED ? LIMITED_KEY : DEV_KEY}` },
             body,
           };
         case "portkey":
@@ -235,6 +252,7 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
         switchyard: pick("switchyard-ingress", ...["guard", "router", "meter", "provider"].map(stage)),
         "switchyard-inline": pick("switchyard-inline-ingress", stage("meter"), stage("provider")),
         "switchyard-all-inline": pick("switchyard-all-inline-ingress", stage("meter")),
+        [LIMITED]: pick(`${LIMITED}-ingress`, stage("meter")),
       };
       return { own: own[system], nats: pidOf("nats"), redis: pidOf("redis"), mock: [mock?.pid ?? 0] };
     },

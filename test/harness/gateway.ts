@@ -51,6 +51,8 @@ export interface GatewayOptions {
   limitedRpm?: number;
   /** The gateway file's `guard` section (defaults otherwise). */
   guard?: Record<string, unknown>;
+  /** Changes the generated gateway file before it is written (teams, limits, more keys). */
+  gatewayFile?: (config: Record<string, unknown>) => void;
 }
 
 const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
@@ -87,29 +89,28 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
     ],
   });
   const config = join(dir, "switchyard.yaml");
-  writeGatewayConfig(
-    config,
-    localGatewayConfig({
-      mockUrl: m,
-      keys: {
-        dev: { key: KEYS.dev },
-        limited: { key: KEYS.limited, rpm: opts.limitedRpm ?? 2 },
-        restricted: { key: KEYS.restricted, models: ["mock-gpt"] },
-        admin: { key: KEYS.admin, scopes: ["admin"] },
-      },
-      extraProviders: {
-        "mock-openai-500": openaiVia("error=500"),
-        "mock-openai-429": openaiVia("error=429,retry_after=1"),
-        "mock-openai-hang": openaiVia("hang=1", { timeout_ms: 500 }),
-      },
-      extraModels: [
-        fallback("fallback-500", "mock-openai-500"),
-        fallback("fallback-429", "mock-openai-429"),
-        fallback("fallback-timeout", "mock-openai-hang"),
-      ],
-      guard: opts.guard,
-    }),
-  );
+  const file = localGatewayConfig({
+    mockUrl: m,
+    keys: {
+      dev: { key: KEYS.dev },
+      limited: { key: KEYS.limited, rpm: opts.limitedRpm ?? 2 },
+      restricted: { key: KEYS.restricted, models: ["mock-gpt"] },
+      admin: { key: KEYS.admin, scopes: ["admin"] },
+    },
+    extraProviders: {
+      "mock-openai-500": openaiVia("error=500"),
+      "mock-openai-429": openaiVia("error=429,retry_after=1"),
+      "mock-openai-hang": openaiVia("hang=1", { timeout_ms: 500 }),
+    },
+    extraModels: [
+      fallback("fallback-500", "mock-openai-500"),
+      fallback("fallback-429", "mock-openai-429"),
+      fallback("fallback-timeout", "mock-openai-hang"),
+    ],
+    guard: opts.guard,
+  });
+  opts.gatewayFile?.(file);
+  writeGatewayConfig(config, file);
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const adminPort = await freePort();

@@ -123,6 +123,8 @@ export interface GatewayErrorOptions {
   field?: string;
   stage?: string;
   upstreamStatus?: number;
+  /** Headers (HTTP) or metadata (gRPC) the door sends with the error, e.g. x-ratelimit-*. */
+  headers?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -134,6 +136,7 @@ export class GatewayError extends Error {
   readonly field: string;
   readonly stage: string;
   readonly upstreamStatus: number;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message: string, opts: GatewayErrorOptions = {}) {
     super(message, { cause: opts.cause });
@@ -143,6 +146,7 @@ export class GatewayError extends Error {
     this.field = opts.field ?? "";
     this.stage = opts.stage ?? "";
     this.upstreamStatus = opts.upstreamStatus ?? 0;
+    this.headers = opts.headers ?? {};
   }
 
   get httpStatus(): number {
@@ -173,6 +177,7 @@ export class GatewayError extends Error {
       retryAfterMs: this.retryAfterMs,
       field: this.field,
       upstreamStatus: this.upstreamStatus,
+      headers: this.headers,
       stage,
       cause: this.cause,
     });
@@ -191,7 +196,8 @@ export class GatewayError extends Error {
     });
   }
 
-  static fromInfo(info: ErrorInfo): GatewayError {
+  /** From the NATS wire form, with the headers the door should send with it. */
+  static fromInfo(info: ErrorInfo, headers?: Readonly<Record<string, string>>): GatewayError {
     const code = isErrorCode(info.code) ? info.code : "internal";
     return new GatewayError(code, info.message, {
       retryable: info.retryable,
@@ -199,6 +205,7 @@ export class GatewayError extends Error {
       stage: info.stage,
       field: info.field,
       upstreamStatus: info.upstreamStatus,
+      headers,
     });
   }
 

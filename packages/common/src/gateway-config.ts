@@ -45,9 +45,25 @@ const modelSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1),
 });
 
-const tenantSchema = z.strictObject({ id, name: z.string().optional() });
+/** Limits over the limit window (a minute by default); 0 for none. */
+const rate = z.number().int().nonnegative().default(0);
 
-const teamSchema = z.strictObject({ id, tenant: id, name: z.string().optional() });
+const tenantSchema = z.strictObject({
+  id,
+  name: z.string().optional(),
+  rpm: rate,
+  tpm: rate,
+  concurrency: rate,
+});
+
+const teamSchema = z.strictObject({
+  id,
+  tenant: id,
+  name: z.string().optional(),
+  rpm: rate,
+  tpm: rate,
+  concurrency: rate,
+});
 
 export const KEY_SCOPES = ["chat", "embeddings", "batches", "admin", "tenant_admin"] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
@@ -63,7 +79,13 @@ const keySchema = z.strictObject({
   models: z.array(z.string()).default(["*"]),
   scopes: z.array(z.enum(KEY_SCOPES)).default(["chat", "embeddings", "batches"]),
   /** Requests per minute; 0 = unlimited. */
-  rpm: z.number().int().nonnegative().default(0),
+  rpm: rate,
+  /** Tokens (prompt + output) per minute; 0 = unlimited. */
+  tpm: rate,
+  /** Requests in flight at once; 0 = unlimited. */
+  concurrency: rate,
+  /** Limits of this key with the models a pattern matches. */
+  model_limits: z.record(z.string().min(1), z.strictObject({ rpm: rate, tpm: rate })).default({}),
   /** When the key stops working (ISO 8601). */
   expires: z.iso.datetime({ offset: true }).optional(),
 });
@@ -86,6 +108,14 @@ export const gatewayConfigSchema = z
     keys: z.array(keySchema).default([]),
     providers: z.record(id, providerSchema).default({}),
     models: z.array(modelSchema).default([]),
+    limits: z
+      .strictObject({
+        /** The window rpm and tpm count over; a minute (shorter only for tests). */
+        window_ms: z.number().int().positive().default(60_000),
+        /** Output tokens reserved for a request that sets no max_tokens. */
+        default_output_tokens: z.number().int().positive().default(4096),
+      })
+      .default({ window_ms: 60_000, default_output_tokens: 4096 }),
     guard: guardSchema.default({
       email: "redact",
       card_number: "block",

@@ -6,6 +6,8 @@
 export interface LookupCache<V> {
   get(key: string): Promise<V | undefined>;
   forget(key: string): void;
+  /** Forgets every entry whose value matches. */
+  forgetIf(match: (value: V) => boolean): void;
   clear(): void;
   /** Every entry is looked up again on its next use (kept only as a fallback if that fails). */
   expireAll(): void;
@@ -66,6 +68,10 @@ export function createLookupCache<V>(opts: {
         loading.delete(key);
         forgotten.set(key, (forgotten.get(key) ?? 0) + 1);
       }
+    },
+    forgetIf(match) {
+      generation++;
+      for (const [key, e] of entries) if (e.value !== undefined && match(e.value)) entries.delete(key);
     },
     clear() {
       generation++;

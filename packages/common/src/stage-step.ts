@@ -66,5 +66,6 @@ export function failedReply(env: Envelope, err: GatewayError): Reply {
     result: { case: "error", value: err.toInfo() },
     timings: env.timings,
     guard: env.guard,
+    admission: env.admission,
   });
 }

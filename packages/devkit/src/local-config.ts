@@ -8,7 +8,10 @@ export interface LocalConfigOptions {
   /** Base URL of the mock provider, e.g. http://127.0.0.1:9700 */
   mockUrl: string;
   /** Keys to accept: id → plaintext key (stored hashed). */
-  keys: Record<string, { key: string; rpm?: number; models?: string[]; scopes?: string[] }>;
+  keys: Record<
+    string,
+    { key: string; rpm?: number; tpm?: number; concurrency?: number; models?: string[]; scopes?: string[] }
+  >;
   /** Extra models (for tests of fallback and the like), appended to the catalog. */
   extraModels?: unknown[];
   /** Extra providers, merged into the providers map. */
@@ -83,6 +86,8 @@ export function localGatewayConfig(opts: LocalConfigOptions): Record<string, unk
       hash: sha256Key(k.key),
       models: k.models ?? ["*"],
       rpm: k.rpm ?? 0,
+      tpm: k.tpm ?? 0,
+      concurrency: k.concurrency ?? 0,
       ...(k.scopes ? { scopes: k.scopes } : {}),
     })),
     providers,

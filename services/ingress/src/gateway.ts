@@ -25,6 +25,8 @@ import {
   type StreamDone,
 } from "@switchyard/proto";
 import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
+import { chatPromptTokens, embedPromptTokens, encodingFor } from "./prompt-tokens.js";
+import { rateLimitHeaders } from "./rate-limit-headers.js";
 import type { KeyStore } from "./keys.js";
 import type { PipelineClient } from "./pipeline-client.js";
 
@@ -51,10 +53,13 @@ export interface Answer<T> {
   value: T;
   requestId: string;
   timings: StageTiming[];
+  /** The x-ratelimit-* headers of the limits the request counted against. */
+  headers: Record<string, string>;
 }
 
 export type StreamItem =
-  { type: "chunk"; chunk: ChatChunk; timings: StageTiming[] } | { type: "done"; done: StreamDone };
+  | { type: "chunk"; chunk: ChatChunk; timings: StageTiming[]; headers: Record<string, string> }
+  | { type: "done"; done: StreamDone };
 
 export interface Gateway {
   authenticate(presentedKey: string | undefined): Promise<KeyInfo>;
@@ -75,6 +80,8 @@ export interface GatewayDeps {
   inlineStages: ReadonlySet<string>;
   instance: string;
   defaultTimeoutMs: number;
+  /** Output tokens reserved for a request that sets no max_tokens (gateway file, `limits`). */
+  defaultOutputTokens: number;
   maxTimeoutMs: number;
   onTimings: (timings: readonly StageTiming[]) => void;
 }
@@ -95,12 +102,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const itinerary = ITINERARY.map((stage) => (deps.inlineStages.has(stage) ? `${HOME}${stage}` : stage));
 
+  /**
+   * The prompt's tokens: counted with a tokenizer when a token limit applies to the key, else
+   * estimated from its length (a quarter of its characters).
+   */
+  async function promptTokens(
+    key: KeyInfo,
+    body: { chat: ChatRequest } | { embed: EmbedRequest },
+  ): Promise<number> {
+    if (key.countTokens) {
+      const model = "chat" in body ? body.chat.model : body.embed.model;
+      const encoding = encodingFor(deps.catalog.get(model)?.deployments[0]?.upstreamModel ?? "");
+      return "chat" in body ? chatPromptTokens(body.chat, encoding) : embedPromptTokens(body.embed, encoding);
+    }
+    const chars =
+      "chat" in body ? promptChars(body.chat) : body.embed.input.reduce((n, text) => n + text.length, 0);
+    return Math.ceil(chars / 4);
+  }
+
   function flight(
     key: KeyInfo,
     body: { chat: ChatRequest } | { embed: EmbedRequest },
     stream: boolean,
     opts: CallOptions,
-    promptChars: number,
+    promptTokens: number,
   ): Flight {
     const started = opts.workStartedNs ?? process.hrtime.bigint();
     const timeout = Math.min(opts.timeoutMs ?? deps.defaultTimeoutMs, deps.maxTimeoutMs);
@@ -116,7 +141,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       kind: "chat" in body ? RequestKind.CHAT : RequestKind.EMBED,
       model: "chat" in body ? body.chat.model : body.embed.model,
       stream,
-      estimatedPromptTokens: Math.ceil(promptChars / 4),
+      estimatedPromptTokens: promptTokens,
+      outputCapTokens: "chat" in body ? (body.chat.maxTokens ?? deps.defaultOutputTokens) : 0,
       receivedUnixMs: BigInt(now),
     });
     recordTiming(env, "ingress", deps.instance, started);
@@ -128,7 +154,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pick: (r: typeof reply) => T | undefined,
   ): T {
     deps.onTimings(reply.timings);
-    if (reply.result.case === "error") throw GatewayError.fromInfo(reply.result.value);
+    if (reply.result.case === "error")
+      throw GatewayError.fromInfo(reply.result.value, rateLimitHeaders(reply.admission));
     const value = pick(reply);
     if (value === undefined)
       throw new GatewayError("internal", "the pipeline answered with the wrong kind of result");
@@ -141,7 +168,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pick: (r: Reply) => T | undefined,
   ): Promise<Answer<T>> {
     const reply = await deps.client.unary(f, opts.signal);
-    return { value: failOnError(reply, pick), requestId: f.env.requestId, timings: reply.timings };
+    return {
+      value: failOnError(reply, pick),
+      requestId: f.env.requestId,
+      timings: reply.timings,
+      headers: rateLimitHeaders(reply.admission),
+    };
   }
 
   return {
@@ -161,7 +193,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.keys.authorizeScope(key, "chat");
       checkChatRequest(req);
       checkModel(key, req.model);
-      const f = flight(key, { chat: req }, false, opts, promptChars(req));
+      const f = flight(key, { chat: req }, false, opts, await promptTokens(key, { chat: req }));
       return unary(f, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
     },
 
@@ -169,7 +201,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.keys.authorizeScope(key, "chat");
       checkChatRequest(req);
       checkModel(key, req.model);
-      const f = flight(key, { chat: req }, true, opts, promptChars(req));
+      const f = flight(key, { chat: req }, true, opts, await promptTokens(key, { chat: req }));
       for await (const event of deps.client.stream(f, opts.signal)) {
         if (event.type === "reply") {
           failOnError(event.reply, () => undefined);
@@ -178,7 +210,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const kind = event.frame.kind;
         switch (kind.case) {
           case "chunk":
-            yield { type: "chunk", chunk: kind.value, timings: event.frame.timings };
+            yield {
+              type: "chunk",
+              chunk: kind.value,
+              timings: event.frame.timings,
+              headers: rateLimitHeaders(event.frame.admission),
+            };
             break;
           case "done":
             deps.onTimings(kind.value.timings);
@@ -197,8 +234,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.keys.authorizeScope(key, "embeddings");
       checkEmbedRequest(req);
       checkModel(key, req.model);
-      const chars = req.input.reduce((n, s) => n + s.length, 0);
-      const f = flight(key, { embed: req }, false, opts, chars);
+      const f = flight(key, { embed: req }, false, opts, await promptTokens(key, { embed: req }));
       return unary(f, opts, (r) => (r.result.case === "embed" ? r.result.value : undefined));
     },
 

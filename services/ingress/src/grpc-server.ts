@@ -42,6 +42,7 @@ export interface GrpcDoor {
 function toServiceError(err: unknown): { code: status; details: string; metadata: Metadata } {
   const gerr = GatewayError.from(err);
   const metadata = new Metadata();
+  for (const [name, value] of Object.entries(gerr.headers)) metadata.set(name, value);
   metadata.set("switchyard-error-code", gerr.code);
   if (gerr.retryAfterMs > 0) metadata.set("retry-after-ms", String(gerr.retryAfterMs));
   return { code: gerr.grpcStatus, details: gerr.message, metadata };
@@ -100,8 +101,13 @@ function authenticate(gateway: Gateway, call: Call): Promise<KeyInfo> {
   );
 }
 
-function answerHeaders(requestId: string, timings: Parameters<typeof timingHeader>[0]): Metadata {
+function answerHeaders(
+  requestId: string,
+  timings: Parameters<typeof timingHeader>[0],
+  rateLimits: Record<string, string>,
+): Metadata {
   const md = new Metadata();
+  for (const [name, value] of Object.entries(rateLimits)) md.set(name, value);
   md.set("x-request-id", requestId);
   md.set("x-switchyard-timing", timingHeader(timings));
   return md;
@@ -122,14 +128,19 @@ export async function startGrpcDoor(opts: {
         key: KeyInfo,
         req: Req,
         call: CallOptions,
-      ) => Promise<{ value: Res; requestId: string; timings: Parameters<typeof timingHeader>[0] }>,
+      ) => Promise<{
+        value: Res;
+        requestId: string;
+        timings: Parameters<typeof timingHeader>[0];
+        headers: Record<string, string>;
+      }>,
     ) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const workStartedNs = process.hrtime.bigint();
       (async () => {
         const key = await authenticate(gateway, call);
         const answer = await fn(key, requestOf(call), { ...callOptions(gateway, call), workStartedNs });
-        call.sendMetadata(answerHeaders(answer.requestId, answer.timings));
+        call.sendMetadata(answerHeaders(answer.requestId, answer.timings, answer.headers));
         callback(null, answer.value);
       })().catch((err: unknown) => callback(toServiceError(err)));
     };
@@ -161,7 +172,11 @@ export async function startGrpcDoor(opts: {
         let sentHeaders = false;
         for await (const item of gateway.chatStream(key, request, c)) {
           if (!sentHeaders) {
-            call.sendMetadata(answerHeaders(c.requestId ?? "", item.type === "chunk" ? item.timings : []));
+            call.sendMetadata(
+              item.type === "chunk"
+                ? answerHeaders(c.requestId ?? "", item.timings, item.headers)
+                : answerHeaders(c.requestId ?? "", [], {}),
+            );
             sentHeaders = true;
           }
           if (item.type === "chunk") {

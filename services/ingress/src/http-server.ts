@@ -79,8 +79,10 @@ function answerHeaders(
   requestId: string,
   timings: Parameters<typeof timingHeader>[0],
   served: { provider: string; deployment: string },
+  rateLimits: Record<string, string>,
 ): Record<string, string> {
   return {
+    ...rateLimits,
     "x-request-id": requestId,
     "x-switchyard-timing": timingHeader(timings),
     "x-switchyard-provider": served.provider,
@@ -89,7 +91,7 @@ function answerHeaders(
 }
 
 function sendError(res: ServerResponse, err: GatewayError, requestId: string | undefined): void {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...err.headers };
   if (requestId !== undefined) headers["x-request-id"] = requestId;
   if (err.retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(err.retryAfterMs / 1000));
   if (err.retryAfterMs > 0) headers["retry-after-ms"] = String(err.retryAfterMs);
@@ -184,7 +186,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         res,
         200,
         embedResponseJson(answer.value, embed.model, embed.encodingFormat),
-        answerHeaders(requestId, answer.timings, answer.value),
+        answerHeaders(requestId, answer.timings, answer.value, answer.headers),
       );
       return "embeddings";
     }
@@ -195,7 +197,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         res,
         200,
         chatResponseJson(answer.value, request.model),
-        answerHeaders(requestId, answer.timings, answer.value),
+        answerHeaders(requestId, answer.timings, answer.value, answer.headers),
       );
       return "chat";
     }
@@ -237,7 +239,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       "cache-control": "no-cache",
       connection: "keep-alive",
       ...(!first.done && first.value.type === "chunk"
-        ? answerHeaders(requestId, first.value.timings, first.value.chunk)
+        ? answerHeaders(requestId, first.value.timings, first.value.chunk, first.value.headers)
         : { "x-request-id": requestId }),
     });
     res.flushHeaders();

@@ -88,7 +88,11 @@ export function createKeyStore(deps: {
     callback: (err, msg) => {
       if (err !== null) return;
       try {
-        for (const hash of fromBinary(KeysChangedSchema, msg.data).hashes) cache.forget(hash);
+        const c = fromBinary(KeysChangedSchema, msg.data);
+        for (const hash of c.hashes) cache.forget(hash);
+        // A team's or tenant's limits changed: its keys may count tokens differently now.
+        if (c.teamIds.length + c.tenantIds.length > 0)
+          cache.forgetIf((k) => c.teamIds.includes(k.teamId) || c.tenantIds.includes(k.tenantId));
       } catch (e) {
         deps.log.warn({ err: e }, "a key change that does not decode; forgetting every key");
         cache.clear();

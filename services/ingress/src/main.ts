@@ -13,6 +13,7 @@ import { startHttpDoor } from "./http-server.js";
 import { createInlineStages } from "./inline-stages.js";
 import { createKeyStore } from "./keys.js";
 import { createPipelineClient, type PipelineClient } from "./pipeline-client.js";
+import { preloadTokenizers, setsTokenLimits } from "./prompt-tokens.js";
 import { createStageHistogram, lossCounter } from "./timing.js";
 
 runService({
@@ -51,6 +52,7 @@ runService({
       connected: () => nats.connected(),
       onLoss: lossCounter(side.registry),
     });
+    if (setsTokenLimits(config.gateway)) preloadTokenizers(config.gateway);
     const keys = createKeyStore({ nc: nats.nc, subjects, log, onReconnect: (fn) => nats.onReconnect(fn) });
     const gateway = createGateway({
       client,
@@ -59,6 +61,7 @@ runService({
       inlineStages: new Set(config.inlineStages),
       instance,
       defaultTimeoutMs: config.defaultTimeoutMs,
+      defaultOutputTokens: config.gateway.limits.default_output_tokens,
       maxTimeoutMs: config.maxTimeoutMs,
       onTimings: createStageHistogram(side.registry),
     });

@@ -18,6 +18,7 @@ import {
   EnvelopeSchema,
   CancelSchema,
   HoldingSchema,
+  type Admission,
   type Envelope,
   type Reply,
   type StageTiming,
@@ -51,7 +52,13 @@ export type StreamEvent = { type: "frame"; frame: StreamFrame } | { type: "reply
 /** How a request ended, as its answer says. */
 function endOf(reply: Reply): RequestEnd {
   const status = reply.result.case === "error" ? reply.result.value.code : "ok";
-  return { status, outcome: reply.outcome, timings: reply.timings, guard: reply.guard };
+  return {
+    status,
+    outcome: reply.outcome,
+    timings: reply.timings,
+    guard: reply.guard,
+    admission: reply.admission,
+  };
 }
 
 interface Pending {
@@ -355,6 +362,7 @@ export function createPipelineClient(deps: {
       // with that error.
       let end: RequestEnd | undefined;
       let timings: readonly StageTiming[] = env.timings;
+      let admission: Admission | undefined;
       const p = track({
         onReply: (reply) => {
           end ??= endOf(reply);
@@ -370,10 +378,11 @@ export function createPipelineClient(deps: {
             nextSeq++;
             p.started = true;
             if (f.timings.length > 0) timings = f.timings;
+            admission ??= f.admission;
             if (f.kind.case === "done") timings = f.kind.value.timings;
             if (f.kind.case === "done" || f.kind.case === "error") {
               const status = f.kind.case === "done" ? "ok" : f.kind.value.code;
-              end ??= { status, outcome: f.outcome, timings };
+              end ??= { status, outcome: f.outcome, timings, admission };
             }
             queue.push({ type: "frame", frame: f });
           }
@@ -402,7 +411,7 @@ export function createPipelineClient(deps: {
       } finally {
         pending.delete(id);
         unwatch();
-        const ended = end ?? { status: failure?.code ?? "cancelled", timings };
+        const ended = end ?? { status: failure?.code ?? "cancelled", timings, admission };
         deps.events.usage(usageEventOf(env, { ...ended, retries: p.attempt }));
       }
     },

@@ -4,7 +4,14 @@
 // its client — so the event is written exactly once, whichever replicas took part, however
 // often the request was retried, and whichever of them died.
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Envelope, GuardResult, Outcome, StageTiming, UsageEventSchema } from "@switchyard/proto";
+import type {
+  Admission,
+  Envelope,
+  GuardResult,
+  Outcome,
+  StageTiming,
+  UsageEventSchema,
+} from "@switchyard/proto";
 
 export interface RequestEnd {
   /** "ok", or the error code the request ended with. */
@@ -12,6 +19,8 @@ export interface RequestEnd {
   outcome?: Outcome;
   timings: readonly StageTiming[];
   guard?: GuardResult;
+  /** What the meter admitted it under, as the answer said (settlement corrects the limits). */
+  admission?: Admission;
   /** Times ingress sent the request again after the replica holding it was lost. */
   retries?: number;
 }
@@ -40,5 +49,6 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     timings: [...end.timings],
     guard: end.guard ?? o?.guard ?? env.guard,
     retries: end.retries ?? 0,
+    admission: end.admission,
   };
 }

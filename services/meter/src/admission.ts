@@ -18,8 +18,14 @@ import { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { bootstrapIdentity } from "./identity/bootstrap.js";
 import { startKeyDirectory, type KeyDirectory } from "./identity/directory.js";
-import { createIdentityStore, type IdentityStore, type Key } from "./identity/store.js";
-import { createRateLimiter } from "./rate-limit.js";
+import {
+  createIdentityStore,
+  type IdentityStore,
+  type Key,
+  type Team,
+  type Tenant,
+} from "./identity/store.js";
+import { createLimiter, defineLimitSettle } from "./limits.js";
 import { createMeterStage } from "./stage.js";
 
 export interface Admission {
@@ -53,19 +59,26 @@ export async function createAdmission(deps: {
   redis.on("error", (err) => deps.log.warn({ err: err.message }, "redis error"));
   await redis.connect().catch((err: unknown) => deps.log.warn({ err }, "redis not reachable yet"));
   const store = createIdentityStore(redis, deps.redisPrefix);
-  const keys = createLookupCache<Key>({
-    fetch: (id) => store.getKey(id),
-    ttlMs: 60_000,
-    absentTtlMs: 5_000,
-    max: 100_000,
-  });
+  defineLimitSettle(redis);
+  // Records the admission reads on every request, cached; a change announced by any replica
+  // (or this one) drops them at once.
+  const cached = <V>(fetch: (id: string) => Promise<V | undefined>) =>
+    createLookupCache<V>({ fetch, ttlMs: 60_000, absentTtlMs: 5_000, max: 100_000, staleIfErrorMs: 600_000 });
+  const keys = cached<Key>((id) => store.getKey(id));
+  const teams = cached<Team>((id) => store.getTeam(id));
+  const tenants = cached<Tenant>((id) => store.getTenant(id));
   const changes: Subscription = deps.nc.subscribe(deps.subjects.keysChanged, {
     callback: (err, msg) => {
       if (err !== null) return;
       try {
-        for (const id of fromBinary(KeysChangedSchema, msg.data).keyIds) keys.forget(id);
+        const c = fromBinary(KeysChangedSchema, msg.data);
+        for (const id of c.keyIds) keys.forget(id);
+        for (const id of c.teamIds) teams.forget(id);
+        for (const id of c.tenantIds) tenants.forget(id);
       } catch {
         keys.clear();
+        teams.clear();
+        tenants.clear();
       }
     },
   });
@@ -84,7 +97,9 @@ export async function createAdmission(deps: {
     directory,
     handler: createMeterStage({
       keyById: (id) => keys.get(id),
-      limiter: createRateLimiter(redis, deps.redisPrefix),
+      teamById: (id) => teams.get(id),
+      tenantById: (id) => tenants.get(id),
+      limiter: createLimiter(redis, deps.redisPrefix, deps.gateway.limits.window_ms),
       failMode: deps.rateLimitFailMode,
       onStoreDown: storeDownCounter(deps.registry),
       log: deps.log,

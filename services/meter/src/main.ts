@@ -32,6 +32,7 @@ runStage({
       consumer,
       redis: admission.redis,
       prefix: config.redisPrefix,
+      windowMs: gateway.limits.window_ms,
       log,
     });
     return {

@@ -1,6 +1,8 @@
 // Settlement, off the request path: reads usage events from JetStream and adds the actual
 // tokens and cost to per-key counters in Redis. The request id makes it idempotent: a
-// redelivered event is acknowledged without counting twice.
+// redelivered event is acknowledged without counting twice. A request admitted under limits
+// also has its reserved tokens replaced by the ones it used, and its concurrency slot ended
+// (limits.ts; idempotent as well).
 //
 // Events arrive in batches (one JetStream message holds the events one process finished within
 // a few milliseconds); each batch is settled by one atomic script, and everything that arrived
@@ -9,7 +11,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@switchyard/common";
 import { UsageEventBatchSchema } from "@switchyard/proto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
+import { limitSettleArgs } from "./limits.js";
 import { monthOf, usageKeys } from "./usage-keys.js";
 
 const SETTLED_TTL_S = 24 * 3600;
@@ -52,6 +55,8 @@ export async function startSettlement(deps: {
   consumer: Consumer;
   redis: Redis;
   prefix: string;
+  /** The limit window (gateway file, limits.window_ms). */
+  windowMs: number;
   log: Logger;
 }): Promise<Settlement> {
   // The number of keys varies with the batch: given first on each call.
@@ -73,9 +78,14 @@ export async function startSettlement(deps: {
     });
   }
 
-  /** The script's keys and arguments for one batch message. */
-  function argsOf(m: JsMsg): [number, ...(string | number)[]] {
+  /**
+   * Queues one batch message's settlement on `pipeline`: its usage, then the limits of each
+   * request admitted under some. Returns how many commands it queued.
+   */
+  function queue(pipeline: ChainableCommander, m: JsMsg): number {
     const batch = fromBinary(UsageEventBatchSchema, m.data);
+    const now = Date.now();
+    const limits: [number, ...(string | number)[]][] = [];
     const keys: string[] = [];
     const args: (string | number)[] = [SETTLED_TTL_S];
     for (const ev of batch.events) {
@@ -88,17 +98,36 @@ export async function startSettlement(deps: {
         ev.tenantId === "" ? "" : names.tenant(ev.tenantId),
       );
       args.push(u?.promptTokens ?? 0, u?.completionTokens ?? 0, ev.costNanoUsd.toString());
+      const a = ev.admission;
+      if (a !== undefined && a.limitScopes.length > 0) {
+        limits.push(
+          limitSettleArgs(deps.prefix, {
+            requestId: ev.requestId,
+            scopes: a.limitScopes,
+            reservedTokens: a.reservedTokens,
+            usedTokens: (u?.promptTokens ?? 0) + (u?.completionTokens ?? 0),
+            admittedUnixMs: Number(a.admittedUnixMs),
+            now,
+            windowMs: deps.windowMs,
+          }),
+        );
+      }
     }
-    return [keys.length, ...keys, ...args];
+    pipeline.sySettle(keys.length, ...keys, ...args);
+    for (const l of limits) pipeline.syLimitSettle(...l);
+    return 1 + limits.length;
   }
 
   async function settle(msgs: JsMsg[]): Promise<void> {
     const pipeline = deps.redis.pipeline();
-    const queued: JsMsg[] = [];
+    // Each message with the range of pipeline results that are its commands.
+    const queued: { m: JsMsg; from: number; to: number }[] = [];
+    let n = 0;
     for (const m of msgs) {
       try {
-        pipeline.sySettle(...argsOf(m));
-        queued.push(m);
+        const count = queue(pipeline, m);
+        queued.push({ m, from: n, to: n + count });
+        n += count;
       } catch (err) {
         // An event that does not decode will never settle: keep it out of the way.
         deps.log.error({ err }, "dropping a usage-event batch that does not decode");
@@ -110,8 +139,9 @@ export async function startSettlement(deps: {
       deps.log.error({ err }, "settlement failed; will be redelivered");
       return null;
     });
-    for (const [i, m] of queued.entries()) {
-      if (results?.[i]?.[0] === null) m.ack();
+    for (const { m, from, to } of queued) {
+      const ok = results !== null && results.slice(from, to).every(([err]) => err === null);
+      if (ok) m.ack();
       else m.nak(1000);
     }
   }

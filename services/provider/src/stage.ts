@@ -176,7 +176,14 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
     const outcome = outcomeOf(env, d, fallbacks, usage, { upstreamMs: Math.round(upstreamMs), ttftMs: 0 });
-    return create(ReplySchema, { requestId: env.requestId, result, timings, guard: env.guard, outcome });
+    return create(ReplySchema, {
+      requestId: env.requestId,
+      result,
+      timings,
+      guard: env.guard,
+      outcome,
+      admission: env.admission,
+    });
   }
 
   /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
@@ -202,6 +209,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         env,
         create(StreamFrameSchema, {
           requestId: env.requestId,
+          // The first frame also tells ingress what the meter admitted the request under.
+          admission: seq === 0n ? env.admission : undefined,
           seq: seq++,
           kind,
           timings,

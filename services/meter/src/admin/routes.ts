@@ -6,7 +6,16 @@ import { GatewayError, KEY_SCOPES, type KeyScope } from "@switchyard/common";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
 import type { KeyDirectory } from "../identity/directory.js";
-import { newId, statusOf, type IdentityStore, type Key, type Team, type Tenant } from "../identity/store.js";
+import {
+  NO_LIMITS,
+  newId,
+  statusOf,
+  type IdentityStore,
+  type Key,
+  type Limits,
+  type Team,
+  type Tenant,
+} from "../identity/store.js";
 import { monthOf, usageKeys } from "../usage-keys.js";
 import { canSeeTenant, mustAdminister, mustBeAdmin, notFound, type Caller } from "./access.js";
 import * as schema from "./schemas.js";
@@ -37,9 +46,18 @@ function parse<S extends z.ZodType>(s: S, body: unknown): z.infer<S> {
   throw new GatewayError("invalid_argument", `${field || "body"}: ${issue?.message ?? "invalid"}`, { field });
 }
 
+/** Limits in a body, over what was there. */
+const limitsOf = (b: Partial<Limits>, base: Limits = NO_LIMITS): Limits => ({
+  rpm: b.rpm ?? base.rpm,
+  tpm: b.tpm ?? base.tpm,
+  concurrency: b.concurrency ?? base.concurrency,
+});
+const limitsJson = (l: Limits | undefined) => ({ ...NO_LIMITS, ...l });
+
 export const tenantJson = (t: Tenant) => ({
   id: t.id,
   name: t.name,
+  ...limitsJson(t.limits),
   metadata: t.metadata,
   created_at: iso(t.createdAt),
 });
@@ -47,6 +65,7 @@ export const teamJson = (t: Team) => ({
   id: t.id,
   tenant: t.tenant,
   name: t.name,
+  ...limitsJson(t.limits),
   metadata: t.metadata,
   created_at: iso(t.createdAt),
 });
@@ -59,6 +78,9 @@ export const keyJson = (k: Key) => ({
   scopes: k.scopes,
   models: k.models,
   rpm: k.rpm,
+  tpm: k.tpm ?? 0,
+  concurrency: k.concurrency ?? 0,
+  model_limits: k.modelLimits ?? {},
   expires_at: iso(k.expiresAt),
   metadata: k.metadata,
   created_at: iso(k.createdAt),
@@ -100,7 +122,7 @@ function grantable(c: Caller, scopes: readonly KeyScope[]): void {
 
 async function saveKey(d: AdminDeps, key: Key, before?: Key): Promise<void> {
   await d.store.putKey(key);
-  d.directory.changed(before === undefined ? [key] : [before, key]);
+  d.directory.changed({ keys: before === undefined ? [key] : [before, key] });
 }
 
 const p = (r: Request, i: number): string => r.params[i] ?? "";
@@ -116,7 +138,13 @@ export const handlers: Record<string, Handler> = {
     const id = b.id ?? newId("tn");
     if ((await d.store.getTenant(id)) !== undefined)
       throw new GatewayError("conflict", `tenant ${JSON.stringify(id)} exists already`, { field: "id" });
-    const t: Tenant = { id, name: b.name, metadata: b.metadata ?? {}, createdAt: Date.now() };
+    const t: Tenant = {
+      id,
+      name: b.name,
+      limits: limitsOf(b),
+      metadata: b.metadata ?? {},
+      createdAt: Date.now(),
+    };
     await d.store.putTenant(t);
     return { status: 201, body: tenantJson(t) };
   },
@@ -127,8 +155,14 @@ export const handlers: Record<string, Handler> = {
     const t = await tenantOr404(d, r.caller, p(r, 0));
     mustAdminister(r.caller, t.id, "tenant", t.id);
     const b = parse(schema.updateTenant, r.body);
-    const next: Tenant = { ...t, name: b.name ?? t.name, metadata: b.metadata ?? t.metadata };
+    const next: Tenant = {
+      ...t,
+      name: b.name ?? t.name,
+      limits: limitsOf(b, t.limits),
+      metadata: b.metadata ?? t.metadata,
+    };
     await d.store.putTenant(next);
+    d.directory.changed({ tenantIds: [t.id] });
     return { status: 200, body: tenantJson(next) };
   },
 
@@ -150,7 +184,14 @@ export const handlers: Record<string, Handler> = {
     const id = b.id ?? newId("tm");
     if ((await d.store.getTeam(id)) !== undefined)
       throw new GatewayError("conflict", `team ${JSON.stringify(id)} exists already`, { field: "id" });
-    const t: Team = { id, tenant: b.tenant, name: b.name, metadata: b.metadata ?? {}, createdAt: Date.now() };
+    const t: Team = {
+      id,
+      tenant: b.tenant,
+      name: b.name,
+      limits: limitsOf(b),
+      metadata: b.metadata ?? {},
+      createdAt: Date.now(),
+    };
     await d.store.putTeam(t);
     return { status: 201, body: teamJson(t) };
   },
@@ -161,8 +202,14 @@ export const handlers: Record<string, Handler> = {
     const t = await teamOr404(d, r.caller, p(r, 0));
     mustAdminister(r.caller, t.tenant, "team", t.id);
     const b = parse(schema.updateTeam, r.body);
-    const next: Team = { ...t, name: b.name ?? t.name, metadata: b.metadata ?? t.metadata };
+    const next: Team = {
+      ...t,
+      name: b.name ?? t.name,
+      limits: limitsOf(b, t.limits),
+      metadata: b.metadata ?? t.metadata,
+    };
     await d.store.putTeam(next);
+    d.directory.changed({ teamIds: [t.id] });
     return { status: 200, body: teamJson(next) };
   },
 
@@ -206,6 +253,9 @@ export const handlers: Record<string, Handler> = {
       scopes,
       models: b.models ?? ["*"],
       rpm: b.rpm ?? 0,
+      tpm: b.tpm ?? 0,
+      concurrency: b.concurrency ?? 0,
+      modelLimits: b.model_limits ?? {},
       expiresAt: b.expires_at ? Date.parse(b.expires_at) : 0,
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
@@ -239,6 +289,9 @@ export const handlers: Record<string, Handler> = {
       models: b.models ?? k.models,
       scopes: b.scopes ?? k.scopes,
       rpm: b.rpm ?? k.rpm,
+      tpm: b.tpm ?? k.tpm,
+      concurrency: b.concurrency ?? k.concurrency,
+      modelLimits: b.model_limits ?? k.modelLimits,
       expiresAt:
         b.expires_at === undefined ? k.expiresAt : b.expires_at === null ? 0 : Date.parse(b.expires_at),
       metadata: b.metadata ?? k.metadata,

@@ -8,23 +8,40 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "must be lett
 const models = z.array(z.string().min(1).max(200)).max(100);
 const scopes = z.array(z.enum(KEY_SCOPES)).max(KEY_SCOPES.length);
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
+const rate = z.number().int().nonnegative();
+const limits = { rpm: rate.optional(), tpm: rate.optional(), concurrency: rate.optional() };
+const modelLimits = z.record(
+  z.string().min(1).max(200),
+  z.strictObject({ rpm: rate.default(0), tpm: rate.default(0) }),
+);
 
-export const createTenant = z.strictObject({ id: id.optional(), name, metadata: metadata.optional() });
-export const updateTenant = z.strictObject({ name: name.optional(), metadata: metadata.optional() });
+export const createTenant = z.strictObject({
+  id: id.optional(),
+  name,
+  metadata: metadata.optional(),
+  ...limits,
+});
+export const updateTenant = z.strictObject({
+  name: name.optional(),
+  metadata: metadata.optional(),
+  ...limits,
+});
 export const createTeam = z.strictObject({
   id: id.optional(),
   tenant: id,
   name,
   metadata: metadata.optional(),
+  ...limits,
 });
-export const updateTeam = z.strictObject({ name: name.optional(), metadata: metadata.optional() });
+export const updateTeam = z.strictObject({ name: name.optional(), metadata: metadata.optional(), ...limits });
 export const createKey = z.strictObject({
   tenant: id.optional(),
   team: id.optional(),
   name,
   models: models.optional(),
   scopes: scopes.optional(),
-  rpm: z.number().int().nonnegative().optional(),
+  ...limits,
+  model_limits: modelLimits.optional(),
   expires_at: expiresAt.optional(),
   metadata: metadata.optional(),
 });
@@ -33,7 +50,8 @@ export const updateKey = z.strictObject({
   team: id.nullable().optional(),
   models: models.optional(),
   scopes: scopes.optional(),
-  rpm: z.number().int().nonnegative().optional(),
+  ...limits,
+  model_limits: modelLimits.optional(),
   expires_at: expiresAt.optional(),
   metadata: metadata.optional(),
 });

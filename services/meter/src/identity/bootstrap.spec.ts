@@ -34,19 +34,21 @@ describe("identity bootstrap from the gateway file", () => {
     const store = memoryStore();
     const a = { id: "a", tenant: "acme", team: "ml", hash: HASH("a"), rpm: 5 };
     const b = { id: "b", tenant: "acme", hash: HASH("b") };
+    const first = await bootstrapIdentity(store, config([a, b]));
     assert.deepEqual(
-      (await bootstrapIdentity(store, config([a, b]))).map((k) => k.id),
+      first.keys.map((k) => k.id),
       ["a", "b"],
     );
+    assert.deepEqual([first.tenantIds, first.teamIds], [["acme"], ["ml"]]);
     assert.equal((await store.getKey("a"))?.team, "ml");
     assert.deepEqual(
       await bootstrapIdentity(store, config([a, b])),
-      [],
+      { keys: [], teamIds: [], tenantIds: [] },
       "nothing changed, nothing announced",
     );
     const changed = await bootstrapIdentity(store, config([{ ...a, rpm: 9 }]));
     assert.deepEqual(
-      changed.map((k) => [k.id, k.status, k.rpm]),
+      changed.keys.map((k) => [k.id, k.status, k.rpm]),
       [
         ["a", "active", 9],
         ["b", "revoked", 0],

@@ -11,13 +11,14 @@ import {
   KeysChangedSchema,
   type KeyInfo,
 } from "@switchyard/proto";
+import { countsTokens } from "../scopes.js";
 import { statusOf, type IdentityStore, type Key } from "./store.js";
 
 /**
  * The key as the doors see it, for the secret with `hash`: a rotated-out secret expires when
  * its grace period ends (the doors refuse it from then on, whatever they cached).
  */
-export function keyInfo(key: Key, hash: string, now = Date.now()): KeyInfo {
+export function keyInfo(key: Key, hash: string, countTokens: boolean, now = Date.now()): KeyInfo {
   const graceEnds = hash !== key.hash && hash === key.previousHash ? key.previousUntil : 0;
   const expires = [key.expiresAt, graceEnds].filter((t) => t > 0);
   return create(KeyInfoSchema, {
@@ -30,12 +31,16 @@ export function keyInfo(key: Key, hash: string, now = Date.now()): KeyInfo {
     models: key.models,
     expiresUnixMs: BigInt(expires.length > 0 ? Math.min(...expires) : 0),
     rpm: key.rpm,
+    countTokens,
   });
 }
 
 export interface KeyDirectory {
-  /** Tells every ingress replica to forget these keys (and these secret hashes). */
-  changed(keys: readonly Key[]): void;
+  /**
+   * Tells every ingress and meter replica to forget these keys (and their secret hashes), and
+   * the meter replicas these teams' and tenants' limits.
+   */
+  changed(what: { keys?: readonly Key[]; teamIds?: readonly string[]; tenantIds?: readonly string[] }): void;
   close(): Promise<void>;
 }
 
@@ -53,9 +58,15 @@ export function startKeyDirectory(deps: {
         try {
           const { hash } = fromBinary(KeyLookupSchema, msg.data);
           const key = await deps.store.keyByHash(hash);
-          msg.respond(
-            toBinary(KeyLookupReplySchema, create(KeyLookupReplySchema, { key: key && keyInfo(key, hash) })),
-          );
+          let info: KeyInfo | undefined;
+          if (key !== undefined) {
+            const [team, tenant] = await Promise.all([
+              key.team === "" ? undefined : deps.store.getTeam(key.team),
+              deps.store.getTenant(key.tenant),
+            ]);
+            info = keyInfo(key, hash, countsTokens(key, team, tenant));
+          }
+          msg.respond(toBinary(KeyLookupReplySchema, create(KeyLookupReplySchema, { key: info })));
         } catch (err) {
           deps.log.warn({ err }, "key lookup failed");
           try {
@@ -68,10 +79,13 @@ export function startKeyDirectory(deps: {
     },
   });
   return {
-    changed(keys) {
+    changed({ keys = [], teamIds = [], tenantIds = [] }) {
+      if (keys.length + teamIds.length + tenantIds.length === 0) return;
       const msg = create(KeysChangedSchema, {
         keyIds: keys.map((k) => k.id),
         hashes: keys.flatMap((k) => [k.hash, k.previousHash].filter((h) => h !== "")),
+        teamIds: [...teamIds],
+        tenantIds: [...tenantIds],
       });
       try {
         deps.nc.publish(deps.subjects.keysChanged, toBinary(KeysChangedSchema, msg));

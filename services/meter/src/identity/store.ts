@@ -8,9 +8,19 @@ import type { Redis } from "ioredis";
 
 export type KeyStatus = "pending" | "active" | "revoked" | "expired";
 
+/** Limits over the limit window (a minute): 0 for none. */
+export interface Limits {
+  rpm: number;
+  tpm: number;
+  concurrency: number;
+}
+
+export const NO_LIMITS: Limits = { rpm: 0, tpm: 0, concurrency: 0 };
+
 export interface Tenant {
   id: string;
   name: string;
+  limits: Limits;
   metadata: Record<string, string>;
   createdAt: number;
 }
@@ -19,6 +29,7 @@ export interface Team {
   id: string;
   tenant: string;
   name: string;
+  limits: Limits;
   metadata: Record<string, string>;
   createdAt: number;
 }
@@ -34,6 +45,10 @@ export interface Key {
   scopes: KeyScope[];
   models: string[];
   rpm: number;
+  tpm: number;
+  concurrency: number;
+  /** Limits of this key with the models a pattern matches ("gpt-4o", "mock-*"). */
+  modelLimits: Record<string, { rpm: number; tpm: number }>;
   /** Unix ms; 0 for never. */
   expiresAt: number;
   metadata: Record<string, string>;

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIrwFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCSI3CgxUcmFjZUNvbnRleHQSEwoLdHJhY2VwYXJlbnQYASABKAkSEgoKdHJhY2VzdGF0ZRgCIAEoCSJFCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIVCg1wcm9jZXNzaW5nX3VzGAMgASgNIoYBCgtHdWFyZFJlc3VsdBIuCgZhY3Rpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbhIxCghmaW5kaW5ncxgCIAMoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRmluZGluZxIUCgxyZWRhY3Rpb25faWQYAyABKAkiZAoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24iWAoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkisAEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSIAoYaW5wdXRfbmFub191c2RfcGVyX3Rva2VuGAQgASgEEiEKGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBSABKAQSJwofY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbhgGIAEoBCI8CglBZG1pc3Npb24SFAoMbGltaXRfd2luZG93GAEgASgJEhkKEXJlc2VydmVkX25hbm9fdXNkGAIgASgEIj4KB0hvbGRpbmcSDwoHcmVwbGljYRgBIAEoCRINCgVzdGFnZRgCIAEoCRITCgtyZXF1ZXN0X2lkcxgDIAMoCSpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKmgKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBGIGcHJvdG8z");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItcFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCSI3CgxUcmFjZUNvbnRleHQSEwoLdHJhY2VwYXJlbnQYASABKAkSEgoKdHJhY2VzdGF0ZRgCIAEoCSJFCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIVCg1wcm9jZXNzaW5nX3VzGAMgASgNIoYBCgtHdWFyZFJlc3VsdBIuCgZhY3Rpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbhIxCghmaW5kaW5ncxgCIAMoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRmluZGluZxIUCgxyZWRhY3Rpb25faWQYAyABKAkiZAoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24iWAoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkisAEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSIAoYaW5wdXRfbmFub191c2RfcGVyX3Rva2VuGAQgASgEEiEKGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBSABKAQSJwofY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbhgGIAEoBCLUAQoJQWRtaXNzaW9uEhQKDGxpbWl0X3Njb3BlcxgDIAMoCRIXCg9yZXNlcnZlZF90b2tlbnMYBCABKA0SGAoQYWRtaXR0ZWRfdW5peF9tcxgFIAEoAxI5CghyZXF1ZXN0cxgGIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjcKBnRva2VucxgHIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzSgQIARACSgQIAhADIkUKD1JhdGVMaW1pdFN0YXR1cxINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SEAoIcmVzZXRfbXMYAyABKA0iPgoHSG9sZGluZxIPCgdyZXBsaWNhGAEgASgJEg0KBXN0YWdlGAIgASgJEhMKC3JlcXVlc3RfaWRzGAMgAygJKloKC1JlcXVlc3RLaW5kEhwKGFJFUVVFU1RfS0lORF9VTlNQRUNJRklFRBAAEhUKEVJFUVVFU1RfS0lORF9DSEFUEAESFgoSUkVRVUVTVF9LSU5EX0VNQkVEEAIqaAoGQWN0aW9uEhYKEkFDVElPTl9VTlNQRUNJRklFRBAAEhAKDEFDVElPTl9BTExPVxABEg8KC0FDVElPTl9GTEFHEAISEQoNQUNUSU9OX1JFREFDVBADEhAKDEFDVElPTl9CTE9DSxAEYgZwcm90bzM");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -94,6 +94,14 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
   teamId: string;
 
   /**
+   * The most output tokens the request may produce (its max_tokens, or the default cap), for
+   * token limits and budgets, which reserve it at admission.
+   *
+   * @generated from field: uint32 output_cap_tokens = 25;
+   */
+  outputCapTokens: number;
+
+  /**
    * Where the answer goes: the ingress inbox for this request.
    *
    * @generated from field: string reply_subject = 6;
@@ -130,7 +138,9 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
   request: Uint8Array;
 
   /**
-   * Rough prompt size for admission (rate limits by tokens) without decoding `request`.
+   * The prompt's size in tokens for admission, without decoding `request`: counted with the
+   * model family's tokenizer when a token limit applies to the key, else estimated from its
+   * length.
    *
    * @generated from field: uint32 estimated_prompt_tokens = 12;
    */
@@ -390,22 +400,46 @@ export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 6);
 
 /**
+ * What the meter admitted the request under: the limits it counts against, what it reserved,
+ * and where those limits stand, for the answer's x-ratelimit-* headers. Settlement uses it to
+ * put the request's actual tokens in place of the reservation and to end its concurrency slot.
+ *
  * @generated from message switchyard.pipeline.v1.Admission
  */
 export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
   /**
-   * The rate-limit window this request was counted in (for settlement and refunds).
+   * The limit scopes the request counts against ("key:<id>", "team:<id>", "tenant:<id>",
+   * "km:<key id>:<model pattern>").
    *
-   * @generated from field: string limit_window = 1;
+   * @generated from field: repeated string limit_scopes = 3;
    */
-  limitWindow: string;
+  limitScopes: string[];
 
   /**
-   * Budget reserved for this request, nano-USD.
+   * Tokens reserved: the prompt's count plus the output cap.
    *
-   * @generated from field: uint64 reserved_nano_usd = 2;
+   * @generated from field: uint32 reserved_tokens = 4;
    */
-  reservedNanoUsd: bigint;
+  reservedTokens: number;
+
+  /**
+   * When the meter admitted it, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 admitted_unix_ms = 5;
+   */
+  admittedUnixMs: bigint;
+
+  /**
+   * The tightest request and token limits that apply, after this request.
+   *
+   * @generated from field: switchyard.pipeline.v1.RateLimitStatus requests = 6;
+   */
+  requests?: RateLimitStatus | undefined;
+
+  /**
+   * @generated from field: switchyard.pipeline.v1.RateLimitStatus tokens = 7;
+   */
+  tokens?: RateLimitStatus | undefined;
 };
 
 /**
@@ -414,6 +448,35 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+
+/**
+ * @generated from message switchyard.pipeline.v1.RateLimitStatus
+ */
+export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> & {
+  /**
+   * @generated from field: uint32 limit = 1;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: uint32 remaining = 2;
+   */
+  remaining: number;
+
+  /**
+   * Milliseconds until the limit is back to full.
+   *
+   * @generated from field: uint32 reset_ms = 3;
+   */
+  resetMs: number;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.RateLimitStatus.
+ * Use `create(RateLimitStatusSchema)` to create a new message.
+ */
+export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -446,7 +509,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind

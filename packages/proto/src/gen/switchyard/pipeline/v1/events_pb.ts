@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { GuardResult, RequestKind, StageTiming } from "./envelope_pb.js";
+import type { Admission, GuardResult, RequestKind, StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { Usage } from "../../v1/chat_pb.js";
 import { file_switchyard_v1_chat } from "../../v1/chat_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKYBAoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJIlcKD1VzYWdlRXZlbnRCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRIyCgZldmVudHMYAiADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlVzYWdlRXZlbnQikQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLOBAoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uIlcKD1VzYWdlRXZlbnRCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRIyCgZldmVudHMYAiADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlVzYWdlRXZlbnQikQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
  * One per request that entered the pipeline, written by the ingress that ended it (from its
@@ -143,6 +143,13 @@ export type UsageEvent = Message<"switchyard.pipeline.v1.UsageEvent"> & {
    * @generated from field: string team_id = 21;
    */
   teamId: string;
+
+  /**
+   * What the meter admitted the request under (settlement corrects its reservations).
+   *
+   * @generated from field: switchyard.pipeline.v1.Admission admission = 22;
+   */
+  admission?: Admission | undefined;
 };
 
 /**

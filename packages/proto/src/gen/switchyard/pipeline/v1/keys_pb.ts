@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/keys.proto.
  */
 export const file_switchyard_pipeline_v1_keys: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2tleXMucHJvdG8SFnN3aXRjaHlhcmQucGlwZWxpbmUudjEinQEKB0tleUluZm8SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3RlYW1faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBm1vZGVscxgHIAMoCRIXCg9leHBpcmVzX3VuaXhfbXMYCCABKAMSCwoDcnBtGAkgASgNIhkKCUtleUxvb2t1cBIMCgRoYXNoGAEgASgJIlMKDktleUxvb2t1cFJlcGx5EiwKA2tleRgBIAEoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuS2V5SW5mbxITCgt1bmF2YWlsYWJsZRgCIAEoCCIuCgtLZXlzQ2hhbmdlZBIPCgdrZXlfaWRzGAEgAygJEg4KBmhhc2hlcxgCIAMoCWIGcHJvdG8z");
+  fileDesc("CiFzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2tleXMucHJvdG8SFnN3aXRjaHlhcmQucGlwZWxpbmUudjEiswEKB0tleUluZm8SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3RlYW1faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBm1vZGVscxgHIAMoCRIXCg9leHBpcmVzX3VuaXhfbXMYCCABKAMSCwoDcnBtGAkgASgNEhQKDGNvdW50X3Rva2VucxgKIAEoCCIZCglLZXlMb29rdXASDAoEaGFzaBgBIAEoCSJTCg5LZXlMb29rdXBSZXBseRIsCgNrZXkYASABKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLktleUluZm8SEwoLdW5hdmFpbGFibGUYAiABKAgiVAoLS2V5c0NoYW5nZWQSDwoHa2V5X2lkcxgBIAMoCRIOCgZoYXNoZXMYAiADKAkSEAoIdGVhbV9pZHMYAyADKAkSEgoKdGVuYW50X2lkcxgEIAMoCWIGcHJvdG8z");
 
 /**
  * An API key as the doors and the meter see it: never its secret. The meter owns keys (in
@@ -76,6 +76,14 @@ export type KeyInfo = Message<"switchyard.pipeline.v1.KeyInfo"> & {
    * @generated from field: uint32 rpm = 9;
    */
   rpm: number;
+
+  /**
+   * A token limit applies to this key (its own, its team's, its tenant's or a model's): the
+   * doors count the prompt's tokens with a tokenizer instead of estimating them.
+   *
+   * @generated from field: bool count_tokens = 10;
+   */
+  countTokens: boolean;
 };
 
 /**
@@ -149,6 +157,18 @@ export type KeysChanged = Message<"switchyard.pipeline.v1.KeysChanged"> & {
    * @generated from field: repeated string hashes = 2;
    */
   hashes: string[];
+
+  /**
+   * Teams and tenants whose limits changed (the keys under them may count tokens differently).
+   *
+   * @generated from field: repeated string team_ids = 3;
+   */
+  teamIds: string[];
+
+  /**
+   * @generated from field: repeated string tenant_ids = 4;
+   */
+  tenantIds: string[];
 };
 
 /**

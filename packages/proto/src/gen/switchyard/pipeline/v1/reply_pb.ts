@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { GuardResult, StageTiming } from "./envelope_pb.js";
+import type { Admission, GuardResult, StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { ErrorInfo } from "./error_pb.js";
 import { file_switchyard_pipeline_v1_error } from "./error_pb.js";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/reply.proto.
  */
 export const file_switchyard_pipeline_v1_reply: GenFile = /*@__PURE__*/
-  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItECCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIwCgdvdXRjb21lGAcgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PdXRjb21lQggKBnJlc3VsdCLwAQoHT3V0Y29tZRIQCghwcm92aWRlchgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiMKBXVzYWdlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIVCg1jb3N0X25hbm9fdXNkGAUgASgEEg8KB3R0ZnRfbXMYBiABKA0SEwoLdXBzdHJlYW1fbXMYByABKA0SEQoJZmFsbGJhY2tzGAggASgNEjIKBWd1YXJkGAkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdGIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
+  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIocDCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIwCgdvdXRjb21lGAcgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PdXRjb21lEjQKCWFkbWlzc2lvbhgIIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uQggKBnJlc3VsdCLwAQoHT3V0Y29tZRIQCghwcm92aWRlchgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiMKBXVzYWdlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIVCg1jb3N0X25hbm9fdXNkGAUgASgEEg8KB3R0ZnRfbXMYBiABKA0SEwoLdXBzdHJlYW1fbXMYByABKA0SEQoJZmFsbGJhY2tzGAggASgNEjIKBWd1YXJkGAkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdGIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
 
 /**
  * What a stage publishes to the envelope's reply subject. A unary request gets exactly one
@@ -72,6 +72,13 @@ export type Reply = Message<"switchyard.pipeline.v1.Reply"> & {
    * @generated from field: switchyard.pipeline.v1.Outcome outcome = 7;
    */
   outcome?: Outcome | undefined;
+
+  /**
+   * What the meter admitted the request under (for rate-limit headers and settlement).
+   *
+   * @generated from field: switchyard.pipeline.v1.Admission admission = 8;
+   */
+  admission?: Admission | undefined;
 };
 
 /**

@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { StageTiming } from "./envelope_pb.js";
+import type { Admission, StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { ErrorInfo } from "./error_pb.js";
 import { file_switchyard_pipeline_v1_error } from "./error_pb.js";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/stream.proto.
  */
 export const file_switchyard_pipeline_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLCAgoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSMAoHb3V0Y29tZRgHIAEoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuT3V0Y29tZRIPCgdhdHRlbXB0GAggASgNQgYKBGtpbmQijQEKClN0cmVhbURvbmUSIwoFdXNhZ2UYASABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEjQKB3RpbWluZ3MYAiADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEhAKCHByb3ZpZGVyGAMgASgJEhIKCmRlcGxveW1lbnQYBCABKAkiLAoGQ2FuY2VsEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGcmVhc29uGAIgASgJYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL4AgoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSNAoJYWRtaXNzaW9uGAkgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SMAoHb3V0Y29tZRgHIAEoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuT3V0Y29tZRIPCgdhdHRlbXB0GAggASgNQgYKBGtpbmQijQEKClN0cmVhbURvbmUSIwoFdXNhZ2UYASABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEjQKB3RpbWluZ3MYAiADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEhAKCHByb3ZpZGVyGAMgASgJEhIKCmRlcGxveW1lbnQYBCABKAkiLAoGQ2FuY2VsEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGcmVhc29uGAIgASgJYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
 
 /**
  * One frame of a streamed answer, published by the provider stage straight to the ingress
@@ -62,11 +62,17 @@ export type StreamFrame = Message<"switchyard.pipeline.v1.StreamFrame"> & {
   } | { case: undefined; value?: undefined };
 
   /**
-   * On the first frame only: the timings of the stages the request passed before streaming.
+   * On the first frame only: the timings of the stages the request passed before streaming,
+   * and what the meter admitted it under.
    *
    * @generated from field: repeated switchyard.pipeline.v1.StageTiming timings = 6;
    */
   timings: StageTiming[];
+
+  /**
+   * @generated from field: switchyard.pipeline.v1.Admission admission = 9;
+   */
+  admission?: Admission | undefined;
 
   /**
    * On the terminal frame (done or error): what the provider knows for the usage event.
