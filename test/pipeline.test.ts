@@ -193,6 +193,8 @@ describe("interactive pipeline", () => {
         e.deployment !== "" && (e.usage?.promptTokens ?? 0) > 0 && e.costNanoUsd > 0n,
         `usage and cost of ${e.requestId} (${e.deployment})`,
       );
+      assert.ok(e.costInputNanoUsd > 0n, `input cost of ${e.requestId}`);
+      assert.equal(e.costInputNanoUsd + e.costOutputNanoUsd, e.costNanoUsd, `cost parts of ${e.requestId}`);
     }
     assert.ok(events.some((e) => e.status === "blocked"));
     assert.equal(fallbackIds.size, 4);

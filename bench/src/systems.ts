@@ -36,7 +36,7 @@ import type { Target } from "./load.js";
 export const SWITCHYARDS = ["switchyard", "switchyard-inline", "switchyard-all-inline"] as const;
 /**
  * Every stage inside ingress, as switchyard-all-inline, with a key under request, token and
- * concurrency limits (too high to refuse anything): what admission costs per request.
+ * concurrency limits and a budget (too high to refuse anything): what admission costs per request.
  */
 export const LIMITED = "switchyard-limits";
 export type SystemName = "floor" | "proxy" | (typeof SWITCHYARDS)[number] | typeof LIMITED | "portkey";
@@ -161,7 +161,13 @@ export async function startSystems(log: (line: string) => void): Promise<Systems
       mockUrl,
       keys: {
         bench: { key: DEV_KEY },
-        "bench-limited": { key: LIMITED_KEY, rpm: 1e9, tpm: 4e9, concurrency: 100_000 },
+        "bench-limited": {
+          key: LIMITED_KEY,
+          rpm: 1e9,
+          tpm: 4e9,
+          concurrency: 100_000,
+          budget: { usd: 1e6, period: "total" },
+        },
       },
     }),
   );

@@ -1,8 +1,10 @@
 // The model catalog from the gateway file: aliases clients send, and the deployments behind
-// each, with prices converted to integer nano-USD per token (money is never a float).
+// each, with their prices resolved once, here, into integer price tables (prices.ts).
 import { create } from "@bufbuild/protobuf";
 import { DeploymentSchema, type Deployment } from "@switchyard/proto";
 import type { GatewayConfig } from "./gateway-config.js";
+import type { Logger } from "./logging.js";
+import { buildPriceTable } from "./prices.js";
 
 export interface CatalogEntry {
   alias: string;
@@ -12,27 +14,23 @@ export interface CatalogEntry {
 
 export type Catalog = ReadonlyMap<string, CatalogEntry>;
 
-/** USD per million tokens → nano-USD per token. */
-export function nanoUsdPerToken(usdPerMillion: number): bigint {
-  return BigInt(Math.round(usdPerMillion * 1000));
-}
-
-export function buildCatalog(cfg: GatewayConfig): Catalog {
+/** Builds the catalog; `log` gets one warning for each deployment that nothing prices. */
+export function buildCatalog(cfg: GatewayConfig, log?: Pick<Logger, "warn">): Catalog {
   const out = new Map<string, CatalogEntry>();
   for (const model of cfg.models) {
     out.set(model.alias, {
       alias: model.alias,
       kind: model.kind,
-      deployments: model.deployments.map((d) =>
-        create(DeploymentSchema, {
-          id: d.id,
-          provider: d.provider,
-          upstreamModel: d.model,
-          inputNanoUsdPerToken: nanoUsdPerToken(d.input_usd_per_mtok),
-          outputNanoUsdPerToken: nanoUsdPerToken(d.output_usd_per_mtok),
-          cachedInputNanoUsdPerToken: nanoUsdPerToken(d.cached_input_usd_per_mtok ?? d.input_usd_per_mtok),
-        }),
-      ),
+      deployments: model.deployments.map((d) => {
+        const provider = cfg.providers[d.provider]?.type ?? "";
+        const prices = buildPriceTable(provider, d.model, d, (reason) =>
+          log?.warn(
+            { deployment: d.id, provider, model: d.model },
+            `${reason}: its cost counts as 0 (set its prices or price_model in the gateway file)`,
+          ),
+        );
+        return create(DeploymentSchema, { id: d.id, provider: d.provider, upstreamModel: d.model, prices });
+      }),
     });
   }
   return out;

@@ -29,14 +29,24 @@ const providerSchema = z.strictObject({
   max_connections: z.number().int().positive().default(128),
 });
 
+const usdPrice = z.number().nonnegative().optional();
+
 const deploymentSchema = z.strictObject({
   id,
   provider: id,
   /** The model name sent upstream. */
   model: z.string().min(1),
-  input_usd_per_mtok: z.number().nonnegative().default(0),
-  output_usd_per_mtok: z.number().nonnegative().default(0),
-  cached_input_usd_per_mtok: z.number().nonnegative().optional(),
+  /** The model to look up in the price data when it is not `model` (a fine-tune, a mock). */
+  price_model: z.string().min(1).optional(),
+  // Prices in USD per million tokens (request_usd: per request). Each one set overrides the
+  // price data for that price, tiers included; unset ones come from the data (docs/prices.md).
+  input_usd_per_mtok: usdPrice,
+  cached_input_usd_per_mtok: usdPrice,
+  cache_write_usd_per_mtok: usdPrice,
+  cache_write_1h_usd_per_mtok: usdPrice,
+  output_usd_per_mtok: usdPrice,
+  reasoning_usd_per_mtok: usdPrice,
+  request_usd: usdPrice,
 });
 
 const modelSchema = z.strictObject({
@@ -48,12 +58,44 @@ const modelSchema = z.strictObject({
 /** Limits over the limit window (a minute by default); 0 for none. */
 const rate = z.number().int().nonnegative().default(0);
 
+export const BUDGET_PERIODS = ["day", "week", "month", "total"] as const;
+export const DEFAULT_BUDGET_ALERTS = [0.5, 0.8, 0.95, 1];
+
+/** Spend allowed per period, in USD. */
+export const budgetSchema = z.strictObject({
+  usd: z.number().positive(),
+  /** day, week (from Monday) and month are calendar periods in `timezone`; total never resets. */
+  period: z.enum(BUDGET_PERIODS).default("month"),
+  timezone: z
+    .string()
+    .refine(
+      (tz) => Intl.supportedValuesOf("timeZone").includes(tz) || tz === "UTC",
+      "must be an IANA time zone",
+    )
+    .default("UTC"),
+  /** hard: refuse what the budget cannot cover; soft: alert only. */
+  mode: z.enum(["hard", "soft"]).default("hard"),
+  /** Fractions of the budget at which an alert is published, once per period each. */
+  alert_at: z.array(z.number().positive().max(1)).default(DEFAULT_BUDGET_ALERTS),
+});
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
+/** While the store (Redis) cannot be reached: let requests through uncounted, or answer 503. */
+const storeDownSchema = z.strictObject({
+  limits: z.enum(["open", "closed"]).default("open"),
+  budgets: z.enum(["open", "closed"]).default("closed"),
+});
+
 const tenantSchema = z.strictObject({
   id,
   name: z.string().optional(),
   rpm: rate,
   tpm: rate,
   concurrency: rate,
+  budget: budgetSchema.optional(),
+  /** A model alias to serve instead of refusing when a hard budget cannot cover a request. */
+  over_budget_model: z.string().min(1).optional(),
+  on_store_down: storeDownSchema.optional(),
 });
 
 const teamSchema = z.strictObject({
@@ -63,6 +105,7 @@ const teamSchema = z.strictObject({
   rpm: rate,
   tpm: rate,
   concurrency: rate,
+  budget: budgetSchema.optional(),
 });
 
 export const KEY_SCOPES = ["chat", "embeddings", "batches", "admin", "tenant_admin"] as const;
@@ -86,6 +129,7 @@ const keySchema = z.strictObject({
   concurrency: rate,
   /** Limits of this key with the models a pattern matches. */
   model_limits: z.record(z.string().min(1), z.strictObject({ rpm: rate, tpm: rate })).default({}),
+  budget: budgetSchema.optional(),
   /** When the key stops working (ISO 8601). */
   expires: z.iso.datetime({ offset: true }).optional(),
 });
@@ -116,6 +160,14 @@ export const gatewayConfigSchema = z
         default_output_tokens: z.number().int().positive().default(4096),
       })
       .default({ window_ms: 60_000, default_output_tokens: 4096 }),
+    budgets: z
+      .strictObject({
+        /** Also POST each budget alert here (JSON), besides publishing it on JetStream. */
+        alert_webhook_url: z.url().optional(),
+        /** How long past its deadline a request's reservation is held before it expires. */
+        reservation_grace_ms: z.number().int().nonnegative().default(60_000),
+      })
+      .default({ reservation_grace_ms: 60_000 }),
     guard: guardSchema.default({
       email: "redact",
       card_number: "block",
@@ -150,6 +202,15 @@ export const gatewayConfigSchema = z
           message: `no team "${key.team}" in tenant "${key.tenant}"`,
         });
       }
+    });
+    const aliases = new Set(cfg.models.map((m) => m.alias));
+    cfg.tenants.forEach((t, i) => {
+      if (t.over_budget_model !== undefined && !aliases.has(t.over_budget_model))
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenants", i, "over_budget_model"],
+          message: `unknown model alias "${t.over_budget_model}"`,
+        });
     });
     cfg.models.forEach((model, i) => {
       model.deployments.forEach((dep, j) => {

@@ -14,6 +14,7 @@ export * from "./lookup-cache.js";
 export * from "./model-patterns.js";
 export * from "./nats.js";
 export * from "./pipeline-stage.js";
+export * from "./prices.js";
 export * from "./publish-batcher.js";
 export * from "./reply-sink.js";
 export * from "./service.js";

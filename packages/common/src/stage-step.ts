@@ -11,7 +11,8 @@ import type { Flight } from "./flight.js";
  * "answered" when the stage answered the client itself (through its ReplySink). Throw a
  * GatewayError to end the request with that error. A handler may rewrite the body (then call
  * `flight.markBodyChanged()`) and set the envelope's `guard`, `route` or `admission`; nothing
- * else. It waits on nothing past `flight.deadline`.
+ * else (but the meter, sending a request over budget to another model: a new `route` and the
+ * `model` with it). It waits on nothing past `flight.deadline`.
  */
 export type StageHandler = (flight: Flight) => Promise<"next" | "answered">;
 

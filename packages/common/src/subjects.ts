@@ -16,6 +16,8 @@ export interface Subjects {
   readonly usageEvents: string;
   /** JetStream subject of guard verdicts. */
   readonly guardVerdicts: string;
+  /** JetStream subject of budget alerts. */
+  readonly budgetAlerts: string;
   /** Inbox prefix for ingress reply subjects. */
   readonly inboxPrefix: string;
   /** Request-reply to the meter: the key behind a secret's hash. */
@@ -35,6 +37,7 @@ export function subjects(prefix: string): Subjects {
     cancel: (requestId) => `${base}.cancel.${requestId}`,
     usageEvents: `${base}.events.usage`,
     guardVerdicts: `${base}.events.guard`,
+    budgetAlerts: `${base}.events.budget`,
     inboxPrefix: `${base}.inbox`,
     keyLookup: `${base}.keys.lookup`,
     keysChanged: `${base}.keys.changed`,

@@ -10,7 +10,16 @@ export interface LocalConfigOptions {
   /** Keys to accept: id → plaintext key (stored hashed). */
   keys: Record<
     string,
-    { key: string; rpm?: number; tpm?: number; concurrency?: number; models?: string[]; scopes?: string[] }
+    {
+      key: string;
+      rpm?: number;
+      tpm?: number;
+      concurrency?: number;
+      models?: string[];
+      scopes?: string[];
+      /** A budget, as the gateway file takes it ({ usd, period, … }). */
+      budget?: Record<string, unknown>;
+    }
   >;
   /** Extra models (for tests of fallback and the like), appended to the catalog. */
   extraModels?: unknown[];
@@ -89,6 +98,7 @@ export function localGatewayConfig(opts: LocalConfigOptions): Record<string, unk
       tpm: k.tpm ?? 0,
       concurrency: k.concurrency ?? 0,
       ...(k.scopes ? { scopes: k.scopes } : {}),
+      ...(k.budget ? { budget: k.budget } : {}),
     })),
     providers,
     models: [

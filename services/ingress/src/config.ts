@@ -34,6 +34,7 @@ const spec = {
   redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
   /** Used only when the meter is inline: what a rate limit does while Redis is unreachable. */
   rateLimitFailMode: env("SWITCHYARD_RATE_LIMIT_FAIL_MODE", z.enum(["open", "closed"]).default("open")),
+  budgetFailMode: env("SWITCHYARD_BUDGET_FAIL_MODE", z.enum(["open", "closed"]).default("closed")),
 };
 
 export function loadConfig(source: NodeJS.ProcessEnv) {

@@ -29,6 +29,7 @@ export async function createInlineStages(deps: {
   redisUrl: string;
   redisPrefix: string;
   rateLimitFailMode: "open" | "closed";
+  budgetFailMode: "open" | "closed";
   log: Logger;
   instance: string;
   nc: NatsConnection;
@@ -53,7 +54,7 @@ export async function createInlineStages(deps: {
       }
       case "router": {
         const { createRouterStage } = await import("@switchyard/router/stage");
-        handlers.set(stage, createRouterStage({ catalog: buildCatalog(deps.gateway) }));
+        handlers.set(stage, createRouterStage({ catalog: buildCatalog(deps.gateway, deps.log) }));
         break;
       }
       case "meter": {

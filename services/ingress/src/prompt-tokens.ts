@@ -36,10 +36,10 @@ function counter(encoding: Encoding): Promise<Count> {
   return c;
 }
 
-/** Does the gateway file put any key, team or tenant under a token limit? */
+/** Does the gateway file put any key, team or tenant under a token limit or a budget? */
 export function setsTokenLimits(g: GatewayConfig): boolean {
   return (
-    [...g.keys, ...g.teams, ...g.tenants].some((x) => x.tpm > 0) ||
+    [...g.keys, ...g.teams, ...g.tenants].some((x) => x.tpm > 0 || x.budget !== undefined) ||
     g.keys.some((k) => Object.values(k.model_limits).some((l) => l.tpm > 0))
   );
 }

@@ -39,6 +39,8 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     upstreamModel: o?.upstreamModel ?? "",
     usage: o?.usage,
     costNanoUsd: o?.costNanoUsd ?? 0n,
+    costInputNanoUsd: o?.costInputNanoUsd ?? 0n,
+    costOutputNanoUsd: o?.costOutputNanoUsd ?? 0n,
     status: end.status,
     stream: env.stream,
     receivedUnixMs: env.receivedUnixMs,

@@ -6,6 +6,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
+  buildCatalog,
   createLookupCache,
   type GatewayConfig,
   type Logger,
@@ -13,7 +14,7 @@ import {
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
-import { KeysChangedSchema } from "@switchyard/proto";
+import { KeysChangedSchema, type BudgetHold } from "@switchyard/proto";
 import { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { bootstrapIdentity } from "./identity/bootstrap.js";
@@ -25,11 +26,16 @@ import {
   type Team,
   type Tenant,
 } from "./identity/store.js";
+import { createAlertPublisher } from "./budgets/alerts.js";
+import { createBudgetGate } from "./budgets/gate.js";
+import { createLedger, defineBudgetSettle, type Reached } from "./budgets/ledger.js";
 import { createLimiter, defineLimitSettle } from "./limits.js";
-import { createMeterStage } from "./stage.js";
+import { createMeterStage, type StoreCheck } from "./stage.js";
 
 export interface Admission {
   handler: StageHandler;
+  /** Publishes a budget alert (JetStream, and the webhook when one is set). */
+  alerts: (hold: BudgetHold, reached: Reached) => void;
   redis: Redis;
   store: IdentityStore;
   directory: KeyDirectory;
@@ -40,8 +46,9 @@ export interface Admission {
 export async function createAdmission(deps: {
   redisUrl: string;
   redisPrefix: string;
-  /** While Redis is unreachable: admit uncounted (open), or answer 503 (closed). */
+  /** While Redis is unreachable, for tenants that set none: admit uncounted (open), or answer 503 (closed). */
   rateLimitFailMode: "open" | "closed";
+  budgetFailMode: "open" | "closed";
   registry?: Registry;
   nc: NatsConnection;
   subjects: Subjects;
@@ -60,6 +67,7 @@ export async function createAdmission(deps: {
   await redis.connect().catch((err: unknown) => deps.log.warn({ err }, "redis not reachable yet"));
   const store = createIdentityStore(redis, deps.redisPrefix);
   defineLimitSettle(redis);
+  defineBudgetSettle(redis);
   // Records the admission reads on every request, cached; a change announced by any replica
   // (or this one) drops them at once.
   const cached = <V>(fetch: (id: string) => Promise<V | undefined>) =>
@@ -82,6 +90,13 @@ export async function createAdmission(deps: {
       }
     },
   });
+  const alerts = createAlertPublisher({
+    nc: deps.nc,
+    subject: deps.subjects.budgetAlerts,
+    webhookUrl: deps.gateway.budgets.alert_webhook_url,
+    registry: deps.registry,
+    log: deps.log,
+  });
   const directory = startKeyDirectory({ nc: deps.nc, subjects: deps.subjects, store, log: deps.log });
   // The gateway file's keys, kept in step with it: now, and again whenever Redis comes back (it
   // may have restarted without its data).
@@ -100,11 +115,14 @@ export async function createAdmission(deps: {
       teamById: (id) => teams.get(id),
       tenantById: (id) => tenants.get(id),
       limiter: createLimiter(redis, deps.redisPrefix, deps.gateway.limits.window_ms),
-      failMode: deps.rateLimitFailMode,
-      onStoreDown: storeDownCounter(deps.registry),
+      budgets: createBudgetGate(createLedger(redis, deps.redisPrefix), buildCatalog(deps.gateway), alerts),
+      reservationGraceMs: deps.gateway.budgets.reservation_grace_ms,
+      storeDownDefaults: { limits: deps.rateLimitFailMode, budgets: deps.budgetFailMode },
+      onStoreDown: storeDownCounter(deps.registry, deps.log),
       log: deps.log,
     }),
     redis,
+    alerts,
     readiness: { redis: () => redis.status === "ready" || redis.status },
     close: async () => {
       await changes.drain();
@@ -114,13 +132,29 @@ export async function createAdmission(deps: {
   };
 }
 
-/** Requests whose rate limit could not be checked (Redis unreachable), by what was done. */
-function storeDownCounter(registry: Registry | undefined): (mode: "open" | "closed") => void {
+/** Requests whose limits or budgets could not be checked (Redis unreachable), by what was done. */
+function storeDownCounter(
+  registry: Registry | undefined,
+  log: Logger,
+): (check: StoreCheck, mode: "open" | "closed", err: unknown) => void {
   const c = new Counter({
-    name: "switchyard_rate_limit_store_down_total",
-    help: "Requests whose rate limit could not be checked because Redis was unreachable, by fail mode",
-    labelNames: ["fail_mode"],
+    name: "switchyard_meter_store_down_total",
+    help: "Requests whose rate limits or budgets could not be checked because Redis was unreachable, by check and fail mode",
+    labelNames: ["check", "fail_mode"],
     registers: registry ? [registry] : [],
   });
-  return (mode) => c.inc({ fail_mode: mode });
+  // One log line per check and mode every ten seconds: an outage under load is not a flood.
+  const lastLogged = new Map<string, number>();
+  return (check, mode, err) => {
+    c.inc({ check, fail_mode: mode });
+    const now = Date.now();
+    if (now - (lastLogged.get(check + mode) ?? 0) < 10_000) return;
+    lastLogged.set(check + mode, now);
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err), check, fail_mode: mode },
+      mode === "open"
+        ? "store unreachable: request admitted uncounted"
+        : "store unreachable: request refused (503)",
+    );
+  };
 }

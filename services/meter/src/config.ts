@@ -6,6 +6,8 @@ const spec = {
   redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
   redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),
   rateLimitFailMode: env("SWITCHYARD_RATE_LIMIT_FAIL_MODE", z.enum(["open", "closed"]).default("open")),
+  /** For tenants that set no `on_store_down.budgets`: what a budget does while Redis is unreachable. */
+  budgetFailMode: env("SWITCHYARD_BUDGET_FAIL_MODE", z.enum(["open", "closed"]).default("closed")),
   /** The admin API's listener; port 0 takes any free port (a second replica on one machine). */
   adminHost: env("SWITCHYARD_ADMIN_HOST", z.string().default("127.0.0.1")),
   adminPort: env("SWITCHYARD_ADMIN_PORT", z.coerce.number().int().min(0).max(65535).default(8081)),

@@ -33,6 +33,7 @@ runStage({
       redis: admission.redis,
       prefix: config.redisPrefix,
       windowMs: gateway.limits.window_ms,
+      onAlert: admission.alerts,
       log,
     });
     return {

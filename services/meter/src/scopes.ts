@@ -30,9 +30,15 @@ export function scopesOf(
   return out;
 }
 
-/** Does any token limit apply to a key (so the doors should count its prompts' tokens)? */
+/**
+ * Does any token limit or budget apply to a key (so the doors should count its prompts'
+ * tokens: a budget reserves the prompt at the input price)?
+ */
 export function countsTokens(key: Key, team: Team | undefined, tenant: Tenant | undefined): boolean {
   return (
+    key.budget !== undefined ||
+    team?.budget !== undefined ||
+    tenant?.budget !== undefined ||
     (key.tpm ?? 0) > 0 ||
     Object.values(key.modelLimits ?? {}).some((l) => l.tpm > 0) ||
     (team?.limits?.tpm ?? 0) > 0 ||

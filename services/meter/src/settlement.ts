@@ -4,14 +4,19 @@
 // also has its reserved tokens replaced by the ones it used, and its concurrency slot ended
 // (limits.ts; idempotent as well).
 //
+// A request charged to budgets has its reservation replaced by its actual cost, once
+// (budgets/ledger.ts); a settlement that takes spend past one of a budget's alert fractions
+// raises that alert, once per period.
+//
 // Events arrive in batches (one JetStream message holds the events one process finished within
 // a few milliseconds); each batch is settled by one atomic script, and everything that arrived
 // since the last round goes to Redis in one pipeline and is acknowledged together.
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@switchyard/common";
-import { UsageEventBatchSchema } from "@switchyard/proto";
+import { UsageEventBatchSchema, type BudgetHold } from "@switchyard/proto";
 import type { ChainableCommander, Redis } from "ioredis";
+import { alertsReached, budgetSettleArgs, type Reached } from "./budgets/ledger.js";
 import { limitSettleArgs } from "./limits.js";
 import { monthOf, usageKeys } from "./usage-keys.js";
 
@@ -57,6 +62,8 @@ export async function startSettlement(deps: {
   prefix: string;
   /** The limit window (gateway file, limits.window_ms). */
   windowMs: number;
+  /** Told of each budget alert a settlement raised. */
+  onAlert: (hold: BudgetHold, reached: Reached) => void;
   log: Logger;
 }): Promise<Settlement> {
   // The number of keys varies with the batch: given first on each call.
@@ -79,13 +86,19 @@ export async function startSettlement(deps: {
   }
 
   /**
-   * Queues one batch message's settlement on `pipeline`: its usage, then the limits of each
-   * request admitted under some. Returns how many commands it queued.
+   * Queues one batch message's settlement on `pipeline`: its usage, then the limits and the
+   * budgets of each request admitted under some. Returns how many commands it queued, and
+   * the budget holds of each budget command (by its index among them), for their alerts.
    */
-  function queue(pipeline: ChainableCommander, m: JsMsg): number {
+  function queue(
+    pipeline: ChainableCommander,
+    m: JsMsg,
+  ): { count: number; holds: Map<number, BudgetHold[]> } {
     const batch = fromBinary(UsageEventBatchSchema, m.data);
     const now = Date.now();
     const limits: [number, ...(string | number)[]][] = [];
+    const budgets: [number, ...(string | number)[]][] = [];
+    const holds = new Map<number, BudgetHold[]>();
     const keys: string[] = [];
     const args: (string | number)[] = [SETTLED_TTL_S];
     for (const ev of batch.events) {
@@ -112,21 +125,29 @@ export async function startSettlement(deps: {
           }),
         );
       }
+      if (a !== undefined && a.budgets.length > 0) {
+        holds.set(budgets.length, a.budgets);
+        budgets.push(budgetSettleArgs(deps.prefix, ev.requestId, a.budgets, ev.costNanoUsd));
+      }
     }
     pipeline.sySettle(keys.length, ...keys, ...args);
     for (const l of limits) pipeline.syLimitSettle(...l);
-    return 1 + limits.length;
+    for (const b of budgets) pipeline.syBudgetSettle(...b);
+    // Budget commands come last: shift their indexes to where they sit in this message's range.
+    const first = 1 + limits.length;
+    const at = new Map([...holds].map(([i, h]) => [first + i, h]));
+    return { count: first + budgets.length, holds: at };
   }
 
   async function settle(msgs: JsMsg[]): Promise<void> {
     const pipeline = deps.redis.pipeline();
     // Each message with the range of pipeline results that are its commands.
-    const queued: { m: JsMsg; from: number; to: number }[] = [];
+    const queued: { m: JsMsg; from: number; to: number; holds: Map<number, BudgetHold[]> }[] = [];
     let n = 0;
     for (const m of msgs) {
       try {
-        const count = queue(pipeline, m);
-        queued.push({ m, from: n, to: n + count });
+        const { count, holds } = queue(pipeline, m);
+        queued.push({ m, from: n, to: n + count, holds });
         n += count;
       } catch (err) {
         // An event that does not decode will never settle: keep it out of the way.
@@ -139,10 +160,15 @@ export async function startSettlement(deps: {
       deps.log.error({ err }, "settlement failed; will be redelivered");
       return null;
     });
-    for (const { m, from, to } of queued) {
+    for (const { m, from, to, holds } of queued) {
       const ok = results !== null && results.slice(from, to).every(([err]) => err === null);
       if (ok) m.ack();
       else m.nak(1000);
+      for (const [i, h] of holds) {
+        const [err, result] = results?.[from + i] ?? [null, null];
+        if (err !== null) continue;
+        for (const reached of alertsReached(result)) deps.onAlert(h[reached.hold]!, reached);
+      }
     }
   }
 

@@ -4,6 +4,7 @@
 // stream's terminal frame, carries the Outcome ingress needs for the request's usage event.
 import { create } from "@bufbuild/protobuf";
 import {
+  costOf,
   GatewayError,
   recordTiming,
   type Flight,
@@ -29,7 +30,6 @@ import {
 } from "@switchyard/proto";
 import type { ProviderAdapter, ProviderId, UpstreamRequest, UpstreamTarget } from "@switchyard/providers";
 import type { Cancellations } from "./cancellations.js";
-import { costNanoUsd } from "./cost.js";
 import type { Cooldowns } from "./cooldowns.js";
 import type { UpstreamPools, UpstreamResponse } from "./upstream-http.js";
 
@@ -109,12 +109,15 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     usage: Usage | undefined,
     times: { upstreamMs: number; ttftMs: number },
   ): Outcome {
+    const cost = costOf(d.prices, usage);
     return create(OutcomeSchema, {
       provider: d.provider,
       deployment: d.id,
       upstreamModel: d.upstreamModel,
       usage,
-      costNanoUsd: costNanoUsd(d, usage),
+      costNanoUsd: cost.totalNanoUsd,
+      costInputNanoUsd: cost.inputNanoUsd,
+      costOutputNanoUsd: cost.outputNanoUsd,
       ttftMs: times.ttftMs,
       upstreamMs: times.upstreamMs,
       fallbacks,

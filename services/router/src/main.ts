@@ -5,5 +5,6 @@ import { createRouterStage } from "./stage.js";
 runStage({
   name: "router",
   loadConfig,
-  wire: ({ gateway }) => Promise.resolve({ handler: createRouterStage({ catalog: buildCatalog(gateway) }) }),
+  wire: ({ gateway, log }) =>
+    Promise.resolve({ handler: createRouterStage({ catalog: buildCatalog(gateway, log) }) }),
 }).catch(exitOnFatal("router"));

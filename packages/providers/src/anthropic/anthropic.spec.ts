@@ -140,7 +140,7 @@ describe("anthropic request", () => {
 });
 
 describe("anthropic response", () => {
-  it("parses text and tool_use with cache read/write usage", () => {
+  it("parses text and tool_use with cache read/write usage, one-hour writes apart", () => {
     const { response, usage } = anthropic.parseResponse(200, readJsonFixture(fixture("tool-use.json")));
     const choice = response.choices[0];
     assert.equal(response.id, "msg_01Aq9w938a90dw8q");
@@ -160,6 +160,7 @@ describe("anthropic response", () => {
       reasoningTokens: 0,
       audioPromptTokens: 0,
       audioCompletionTokens: 0,
+      cacheWrite1hTokens: 768,
     });
   });
 
@@ -190,8 +191,14 @@ describe("anthropic stream", () => {
     assert.equal(chunks.at(-1)?.choices[0]?.finishReason, "stop");
     assert.equal(finishReason, "stop");
     assert.deepEqual(
-      [usage.promptTokens, usage.cachedTokens, usage.cacheWriteTokens, usage.completionTokens],
-      [21 + 1500 + 188, 1500, 188, 15],
+      [
+        usage.promptTokens,
+        usage.cachedTokens,
+        usage.cacheWriteTokens,
+        usage.cacheWrite1hTokens,
+        usage.completionTokens,
+      ],
+      [21 + 1500 + 188, 1500, 188, 128, 15],
     );
   });
 

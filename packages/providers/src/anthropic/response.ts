@@ -7,7 +7,7 @@ import { arr, isObject, obj, str } from "../shared/json.js";
 import { assistantResponse } from "../shared/response.js";
 import { anthropicFinishReason } from "./finish-reason.js";
 import { JSON_TOOL_NAME } from "./json-mode.js";
-import { anthropicUsage, readAnthropicUsage } from "./usage.js";
+import { anthropicUsage, noAnthropicUsage, readAnthropicUsage } from "./usage.js";
 
 export function parseAnthropicResponse(body: unknown): ChatResult {
   if (!isObject(body))
@@ -36,7 +36,7 @@ export function parseAnthropicResponse(body: unknown): ChatResult {
     }
     // thinking / redacted_thinking: the canonical Message has no reasoning field (see README).
   }
-  const counts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  const counts = noAnthropicUsage();
   readAnthropicUsage(body["usage"], counts);
   const usage = anthropicUsage(counts);
   const response = assistantResponse({

@@ -7,7 +7,7 @@ import { count, isObject, obj, parseUpstreamJson, str, type JsonObject } from ".
 import { SseReader } from "../shared/sse-reader.js";
 import { anthropicFinishReason } from "./finish-reason.js";
 import { JSON_TOOL_NAME } from "./json-mode.js";
-import { anthropicUsage, readAnthropicUsage, type AnthropicUsageCounts } from "./usage.js";
+import { anthropicUsage, noAnthropicUsage, readAnthropicUsage, type AnthropicUsageCounts } from "./usage.js";
 
 type BlockKind =
   | { kind: "text" }
@@ -20,7 +20,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private readonly sse = new SseReader();
   private readonly meta: ChunkMeta = { id: "", created: 0n, model: "" };
   private readonly blocks = new Map<number, BlockKind>();
-  private readonly counts: AnthropicUsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  private readonly counts: AnthropicUsageCounts = noAnthropicUsage();
   private toolCount = 0;
   private jsonTool = false;
   private finishReason = "";

@@ -1,5 +1,6 @@
 // Anthropic counts cache reads and cache writes apart from input_tokens; OpenAI's prompt_tokens
-// includes cached tokens, so prompt = input + cache read + cache write.
+// includes cached tokens, so prompt = input + cache read + cache write. `cache_creation` splits
+// the writes by TTL; the one-hour ones are priced higher.
 import type { Usage } from "@switchyard/proto";
 import { count, obj } from "../shared/json.js";
 import { makeUsage } from "../shared/usage.js";
@@ -9,6 +10,11 @@ export interface AnthropicUsageCounts {
   output: number;
   cacheRead: number;
   cacheWrite: number;
+  cacheWrite1h: number;
+}
+
+export function noAnthropicUsage(): AnthropicUsageCounts {
+  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0 };
 }
 
 export function readAnthropicUsage(value: unknown, into: AnthropicUsageCounts): void {
@@ -18,6 +24,7 @@ export function readAnthropicUsage(value: unknown, into: AnthropicUsageCounts): 
   into.output = count(u["output_tokens"]) || into.output;
   into.cacheRead = count(u["cache_read_input_tokens"]) || into.cacheRead;
   into.cacheWrite = count(u["cache_creation_input_tokens"]) || into.cacheWrite;
+  into.cacheWrite1h = count(obj(u["cache_creation"])["ephemeral_1h_input_tokens"]) || into.cacheWrite1h;
 }
 
 export function anthropicUsage(c: AnthropicUsageCounts): Usage {
@@ -26,5 +33,6 @@ export function anthropicUsage(c: AnthropicUsageCounts): Usage {
     completion: c.output,
     cached: c.cacheRead,
     cacheWrite: c.cacheWrite,
+    cacheWrite1h: c.cacheWrite1h,
   });
 }

@@ -184,6 +184,7 @@ describe("bedrock response", () => {
       reasoningTokens: 0,
       audioPromptTokens: 0,
       audioCompletionTokens: 0,
+      cacheWrite1hTokens: 0,
     });
   });
 });

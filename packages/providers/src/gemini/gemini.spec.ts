@@ -127,6 +127,7 @@ describe("gemini response", () => {
       reasoningTokens: 120,
       audioPromptTokens: 0,
       audioCompletionTokens: 0,
+      cacheWrite1hTokens: 0,
     });
   });
 

@@ -95,6 +95,7 @@ describe("mistral stream", () => {
       reasoningTokens: 0,
       audioPromptTokens: 0,
       audioCompletionTokens: 0,
+      cacheWrite1hTokens: 0,
     });
   });
 });

@@ -168,6 +168,7 @@ describe("openai response", () => {
       reasoningTokens: 320,
       audioPromptTokens: 0,
       audioCompletionTokens: 0,
+      cacheWrite1hTokens: 0,
     });
   });
 });

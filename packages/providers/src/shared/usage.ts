@@ -9,6 +9,8 @@ export interface UsageCounts {
   total?: number;
   cached?: number;
   cacheWrite?: number;
+  /** Of the cache writes, those with a one-hour TTL. */
+  cacheWrite1h?: number;
   reasoning?: number;
   audioPrompt?: number;
   audioCompletion?: number;
@@ -21,6 +23,7 @@ export function makeUsage(c: UsageCounts): Usage {
     totalTokens: c.total !== undefined && c.total > 0 ? c.total : c.prompt + c.completion,
     cachedTokens: c.cached ?? 0,
     cacheWriteTokens: c.cacheWrite ?? 0,
+    cacheWrite1hTokens: c.cacheWrite1h ?? 0,
     reasoningTokens: c.reasoning ?? 0,
     audioPromptTokens: c.audioPrompt ?? 0,
     audioCompletionTokens: c.audioCompletion ?? 0,

@@ -2,7 +2,7 @@
 // rotate, approve a key) and usage for the current month. Every operation checks access first
 // (access.ts); every change to a key is announced so ingress replicas forget it.
 import { randomBytes, createHash } from "node:crypto";
-import { GatewayError, KEY_SCOPES, type KeyScope } from "@switchyard/common";
+import { GatewayError, KEY_SCOPES, type BudgetConfig, type KeyScope } from "@switchyard/common";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
 import type { KeyDirectory } from "../identity/directory.js";
@@ -16,6 +16,9 @@ import {
   type Team,
   type Tenant,
 } from "../identity/store.js";
+import { usdToNano } from "../budgets/gate.js";
+import { standingOf } from "../budgets/ledger.js";
+import { periodOf } from "../budgets/period.js";
 import { monthOf, usageKeys } from "../usage-keys.js";
 import { canSeeTenant, mustAdminister, mustBeAdmin, notFound, type Caller } from "./access.js";
 import * as schema from "./schemas.js";
@@ -53,11 +56,20 @@ const limitsOf = (b: Partial<Limits>, base: Limits = NO_LIMITS): Limits => ({
   concurrency: b.concurrency ?? base.concurrency,
 });
 const limitsJson = (l: Limits | undefined) => ({ ...NO_LIMITS, ...l });
+/** A budget in a body over what was there: absent keeps it, null removes it. */
+const budgetOf = (b: { budget?: BudgetConfig | null }, base?: BudgetConfig): BudgetConfig | undefined =>
+  b.budget === undefined ? base : (b.budget ?? undefined);
+/** Likewise for a tenant's optional settings. */
+const settingOf = <T>(v: T | null | undefined, base: T | undefined): T | undefined =>
+  v === undefined ? base : (v ?? undefined);
 
 export const tenantJson = (t: Tenant) => ({
   id: t.id,
   name: t.name,
   ...limitsJson(t.limits),
+  budget: t.budget ?? null,
+  over_budget_model: t.overBudgetModel ?? null,
+  on_store_down: t.onStoreDown ?? null,
   metadata: t.metadata,
   created_at: iso(t.createdAt),
 });
@@ -66,6 +78,7 @@ export const teamJson = (t: Team) => ({
   tenant: t.tenant,
   name: t.name,
   ...limitsJson(t.limits),
+  budget: t.budget ?? null,
   metadata: t.metadata,
   created_at: iso(t.createdAt),
 });
@@ -81,6 +94,7 @@ export const keyJson = (k: Key) => ({
   tpm: k.tpm ?? 0,
   concurrency: k.concurrency ?? 0,
   model_limits: k.modelLimits ?? {},
+  budget: k.budget ?? null,
   expires_at: iso(k.expiresAt),
   metadata: k.metadata,
   created_at: iso(k.createdAt),
@@ -142,6 +156,9 @@ export const handlers: Record<string, Handler> = {
       id,
       name: b.name,
       limits: limitsOf(b),
+      budget: budgetOf(b),
+      overBudgetModel: b.over_budget_model ?? undefined,
+      onStoreDown: b.on_store_down ?? undefined,
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
     };
@@ -159,6 +176,9 @@ export const handlers: Record<string, Handler> = {
       ...t,
       name: b.name ?? t.name,
       limits: limitsOf(b, t.limits),
+      budget: budgetOf(b, t.budget),
+      overBudgetModel: settingOf(b.over_budget_model, t.overBudgetModel),
+      onStoreDown: settingOf(b.on_store_down, t.onStoreDown),
       metadata: b.metadata ?? t.metadata,
     };
     await d.store.putTenant(next);
@@ -189,6 +209,7 @@ export const handlers: Record<string, Handler> = {
       tenant: b.tenant,
       name: b.name,
       limits: limitsOf(b),
+      budget: budgetOf(b),
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
     };
@@ -206,6 +227,7 @@ export const handlers: Record<string, Handler> = {
       ...t,
       name: b.name ?? t.name,
       limits: limitsOf(b, t.limits),
+      budget: budgetOf(b, t.budget),
       metadata: b.metadata ?? t.metadata,
     };
     await d.store.putTeam(next);
@@ -256,6 +278,7 @@ export const handlers: Record<string, Handler> = {
       tpm: b.tpm ?? 0,
       concurrency: b.concurrency ?? 0,
       modelLimits: b.model_limits ?? {},
+      budget: budgetOf(b),
       expiresAt: b.expires_at ? Date.parse(b.expires_at) : 0,
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
@@ -292,6 +315,7 @@ export const handlers: Record<string, Handler> = {
       tpm: b.tpm ?? k.tpm,
       concurrency: b.concurrency ?? k.concurrency,
       modelLimits: b.model_limits ?? k.modelLimits,
+      budget: budgetOf(b, k.budget),
       expiresAt:
         b.expires_at === undefined ? k.expiresAt : b.expires_at === null ? 0 : Date.parse(b.expires_at),
       metadata: b.metadata ?? k.metadata,
@@ -337,14 +361,21 @@ export const handlers: Record<string, Handler> = {
   async usage(d, r) {
     const [kind, id] = [p(r, 0), p(r, 1)];
     let tenant: string;
+    let budget: BudgetConfig | undefined;
     if (kind === "keys") {
       const k = await keyOr404(d, r.caller, id);
       if (k.id !== r.caller.key.id) mustAdminister(r.caller, k.tenant, "key", k.id);
-      tenant = k.tenant;
-    } else if (kind === "teams") tenant = (await teamOr404(d, r.caller, id)).tenant;
-    else tenant = (await tenantOr404(d, r.caller, id)).id;
+      [tenant, budget] = [k.tenant, k.budget];
+    } else if (kind === "teams") {
+      const t = await teamOr404(d, r.caller, id);
+      [tenant, budget] = [t.tenant, t.budget];
+    } else {
+      const t = await tenantOr404(d, r.caller, id);
+      [tenant, budget] = [t.id, t.budget];
+    }
     if (kind !== "keys") mustAdminister(r.caller, tenant, kind.slice(0, -1), id);
-    const month = monthOf(Date.now());
+    const now = Date.now();
+    const month = monthOf(now);
     const names = usageKeys(d.prefix, month);
     const hash = kind === "keys" ? names.key(id) : kind === "teams" ? names.team(id) : names.tenant(id);
     const raw = await d.redis.hgetall(hash);
@@ -359,13 +390,31 @@ export const handlers: Record<string, Handler> = {
         completion_tokens: n("completion_tokens"),
         cost_nano_usd: n("cost_nano_usd"),
         cost_usd: n("cost_nano_usd") / 1e9,
-        // Budgets come with the meter's budget work; until then there is none to report.
-        budget: null,
-        remaining: null,
+        budget:
+          budget === undefined ? null : await budgetStanding(d, `${kind.slice(0, -1)}:${id}`, budget, now),
       },
     };
   },
 };
+
+/** A budget and where it stands in its current period: spent, held by requests in flight, left. */
+async function budgetStanding(d: AdminDeps, scope: string, b: BudgetConfig, now: number) {
+  const period = periodOf(b, now);
+  const s = await standingOf(d.redis, d.prefix, scope, period.id);
+  const budgetNano = usdToNano(b.usd);
+  const left = budgetNano - s.spentNanoUsd - s.reservedNanoUsd;
+  return {
+    ...b,
+    period_id: period.id,
+    period_start: iso(period.startsAt),
+    resets_at: iso(period.endsAt),
+    spent_nano_usd: Number(s.spentNanoUsd),
+    reserved_nano_usd: Number(s.reservedNanoUsd),
+    remaining_nano_usd: Number(left > 0n ? left : 0n),
+    spent_usd: Number(s.spentNanoUsd) / 1e9,
+    remaining_usd: Number(left > 0n ? left : 0n) / 1e9,
+  };
+}
 
 /** Scope names, for the OpenAPI document and error messages. */
 export const SCOPES: readonly string[] = KEY_SCOPES;

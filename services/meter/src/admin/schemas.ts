@@ -1,5 +1,5 @@
 // Request bodies of the admin API (zod): errors name the field.
-import { KEY_SCOPES } from "@switchyard/common";
+import { KEY_SCOPES, budgetSchema } from "@switchyard/common";
 import { z } from "zod";
 
 const name = z.string().min(1).max(200);
@@ -9,7 +9,21 @@ const models = z.array(z.string().min(1).max(200)).max(100);
 const scopes = z.array(z.enum(KEY_SCOPES)).max(KEY_SCOPES.length);
 const expiresAt = z.iso.datetime({ offset: true }).nullable();
 const rate = z.number().int().nonnegative();
-const limits = { rpm: rate.optional(), tpm: rate.optional(), concurrency: rate.optional() };
+/** Limits, and a budget (null removes it). */
+const limits = {
+  rpm: rate.optional(),
+  tpm: rate.optional(),
+  concurrency: rate.optional(),
+  budget: budgetSchema.nullable().optional(),
+};
+/** What only a tenant has: the over-budget model, and fail modes while Redis is unreachable. */
+const tenantOnly = {
+  over_budget_model: z.string().min(1).max(200).nullable().optional(),
+  on_store_down: z
+    .strictObject({ limits: z.enum(["open", "closed"]), budgets: z.enum(["open", "closed"]) })
+    .nullable()
+    .optional(),
+};
 const modelLimits = z.record(
   z.string().min(1).max(200),
   z.strictObject({ rpm: rate.default(0), tpm: rate.default(0) }),
@@ -20,11 +34,13 @@ export const createTenant = z.strictObject({
   name,
   metadata: metadata.optional(),
   ...limits,
+  ...tenantOnly,
 });
 export const updateTenant = z.strictObject({
   name: name.optional(),
   metadata: metadata.optional(),
   ...limits,
+  ...tenantOnly,
 });
 export const createTeam = z.strictObject({
   id: id.optional(),

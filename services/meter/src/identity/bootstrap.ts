@@ -27,6 +27,9 @@ export async function bootstrapIdentity(
       id: t.id,
       name: t.name ?? t.id,
       limits: { rpm: t.rpm, tpm: t.tpm, concurrency: t.concurrency },
+      budget: t.budget,
+      overBudgetModel: t.over_budget_model,
+      onStoreDown: t.on_store_down,
       metadata: had?.metadata ?? {},
       createdAt: had?.createdAt ?? now,
     };
@@ -41,6 +44,7 @@ export async function bootstrapIdentity(
       tenant: t.tenant,
       name: t.name ?? t.id,
       limits: { rpm: t.rpm, tpm: t.tpm, concurrency: t.concurrency },
+      budget: t.budget,
       metadata: had?.metadata ?? {},
       createdAt: had?.createdAt ?? now,
     };
@@ -64,6 +68,7 @@ export async function bootstrapIdentity(
       tpm: c.tpm,
       concurrency: c.concurrency,
       modelLimits: c.model_limits,
+      budget: c.budget,
       expiresAt: c.expires === undefined ? 0 : Date.parse(c.expires),
       metadata: had?.metadata ?? {},
       createdAt: had?.createdAt ?? now,

@@ -3,7 +3,7 @@
 // secret's entry expires with its grace period). Writes that touch several entries are one
 // MULTI, so a reader never sees half a change.
 import { randomBytes } from "node:crypto";
-import type { KeyScope } from "@switchyard/common";
+import type { BudgetConfig, KeyScope } from "@switchyard/common";
 import type { Redis } from "ioredis";
 
 export type KeyStatus = "pending" | "active" | "revoked" | "expired";
@@ -17,10 +17,20 @@ export interface Limits {
 
 export const NO_LIMITS: Limits = { rpm: 0, tpm: 0, concurrency: 0 };
 
+/** While Redis cannot be reached: requests go on uncounted (open) or are answered 503 (closed). */
+export interface StoreDownModes {
+  limits: "open" | "closed";
+  budgets: "open" | "closed";
+}
+
 export interface Tenant {
   id: string;
   name: string;
   limits: Limits;
+  budget?: BudgetConfig;
+  /** Served instead of refusing when a hard budget cannot cover a request. */
+  overBudgetModel?: string;
+  onStoreDown?: StoreDownModes;
   metadata: Record<string, string>;
   createdAt: number;
 }
@@ -30,6 +40,7 @@ export interface Team {
   tenant: string;
   name: string;
   limits: Limits;
+  budget?: BudgetConfig;
   metadata: Record<string, string>;
   createdAt: number;
 }
@@ -49,6 +60,7 @@ export interface Key {
   concurrency: number;
   /** Limits of this key with the models a pattern matches ("gpt-4o", "mock-*"). */
   modelLimits: Record<string, { rpm: number; tpm: number }>;
+  budget?: BudgetConfig;
   /** Unix ms; 0 for never. */
   expiresAt: number;
   metadata: Record<string, string>;

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItcFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCSI3CgxUcmFjZUNvbnRleHQSEwoLdHJhY2VwYXJlbnQYASABKAkSEgoKdHJhY2VzdGF0ZRgCIAEoCSJFCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIVCg1wcm9jZXNzaW5nX3VzGAMgASgNIoYBCgtHdWFyZFJlc3VsdBIuCgZhY3Rpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbhIxCghmaW5kaW5ncxgCIAMoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRmluZGluZxIUCgxyZWRhY3Rpb25faWQYAyABKAkiZAoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24iWAoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkisAEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSIAoYaW5wdXRfbmFub191c2RfcGVyX3Rva2VuGAQgASgEEiEKGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW4YBSABKAQSJwofY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbhgGIAEoBCLUAQoJQWRtaXNzaW9uEhQKDGxpbWl0X3Njb3BlcxgDIAMoCRIXCg9yZXNlcnZlZF90b2tlbnMYBCABKA0SGAoQYWRtaXR0ZWRfdW5peF9tcxgFIAEoAxI5CghyZXF1ZXN0cxgGIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjcKBnRva2VucxgHIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzSgQIARACSgQIAhADIkUKD1JhdGVMaW1pdFN0YXR1cxINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SEAoIcmVzZXRfbXMYAyABKA0iPgoHSG9sZGluZxIPCgdyZXBsaWNhGAEgASgJEg0KBXN0YWdlGAIgASgJEhMKC3JlcXVlc3RfaWRzGAMgAygJKloKC1JlcXVlc3RLaW5kEhwKGFJFUVVFU1RfS0lORF9VTlNQRUNJRklFRBAAEhUKEVJFUVVFU1RfS0lORF9DSEFUEAESFgoSUkVRVUVTVF9LSU5EX0VNQkVEEAIqaAoGQWN0aW9uEhYKEkFDVElPTl9VTlNQRUNJRklFRBAAEhAKDEFDVElPTl9BTExPVxABEg8KC0FDVElPTl9GTEFHEAISEQoNQUNUSU9OX1JFREFDVBADEhAKDEFDVElPTl9CTE9DSxAEYgZwcm90bzM");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItcFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCSI3CgxUcmFjZUNvbnRleHQSEwoLdHJhY2VwYXJlbnQYASABKAkSEgoKdHJhY2VzdGF0ZRgCIAEoCSJFCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIVCg1wcm9jZXNzaW5nX3VzGAMgASgNIoYBCgtHdWFyZFJlc3VsdBIuCgZhY3Rpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbhIxCghmaW5kaW5ncxgCIAMoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRmluZGluZxIUCgxyZWRhY3Rpb25faWQYAyABKAkiZAoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24iWAoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAki3gEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSMgoGcHJpY2VzGAcgASgLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRhYmxlSgQIBBAFSgQIBRAGSgQIBhAHUhhpbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4iiwEKClByaWNlVGFibGUSMQoEYmFzZRgBIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMSGAoQcmVxdWVzdF9waWNvX3VzZBgCIAEoBBIwCgV0aWVycxgDIAMoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUaWVyIlwKCVByaWNlVGllchIaChJhYm92ZV9pbnB1dF90b2tlbnMYASABKA0SMwoGcHJpY2VzGAIgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcyK2AQoLVG9rZW5QcmljZXMSFgoOaW5wdXRfcGljb191c2QYASABKAQSGwoTY2FjaGVfcmVhZF9waWNvX3VzZBgCIAEoBBIcChRjYWNoZV93cml0ZV9waWNvX3VzZBgDIAEoBBIfChdjYWNoZV93cml0ZV8xaF9waWNvX3VzZBgEIAEoBBIXCg9vdXRwdXRfcGljb191c2QYBSABKAQSGgoScmVhc29uaW5nX3BpY29fdXNkGAYgASgEIqICCglBZG1pc3Npb24SFAoMbGltaXRfc2NvcGVzGAMgAygJEhcKD3Jlc2VydmVkX3Rva2VucxgEIAEoDRIYChBhZG1pdHRlZF91bml4X21zGAUgASgDEjkKCHJlcXVlc3RzGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSNwoGdG9rZW5zGAcgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSMwoHYnVkZ2V0cxgIIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQnVkZ2V0SG9sZBIXCg9kb3duZ3JhZGVkX2Zyb20YCSABKAlKBAgBEAJKBAgCEAMioQEKCkJ1ZGdldEhvbGQSDQoFc2NvcGUYASABKAkSDgoGcGVyaW9kGAIgASgJEhkKEXJlc2VydmVkX25hbm9fdXNkGAMgASgEEhcKD2J1ZGdldF9uYW5vX3VzZBgEIAEoBBIQCghhbGVydF9hdBgFIAMoARIRCgl0ZW5hbnRfaWQYBiABKAkSGwoTcGVyaW9kX2VuZHNfdW5peF9tcxgHIAEoAyJFCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKA0SEQoJcmVtYWluaW5nGAIgASgNEhAKCHJlc2V0X21zGAMgASgNIj4KB0hvbGRpbmcSDwoHcmVwbGljYRgBIAEoCRINCgVzdGFnZRgCIAEoCRITCgtyZXF1ZXN0X2lkcxgDIAMoCSpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKmgKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBGIGcHJvdG8z");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -361,7 +361,7 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
   id: string;
 
   /**
-   * Adapter id: "openai", "azure", "anthropic", "gemini", "bedrock", "mistral", "openai-compatible".
+   * The provider's id in the gateway file (a key of `providers`), which names its adapter.
    *
    * @generated from field: string provider = 2;
    */
@@ -375,21 +375,11 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
   upstreamModel: string;
 
   /**
-   * Prices in nano-USD per token, for cost metering.
+   * What the deployment charges, resolved once when the catalog is built (docs/prices.md).
    *
-   * @generated from field: uint64 input_nano_usd_per_token = 4;
+   * @generated from field: switchyard.pipeline.v1.PriceTable prices = 7;
    */
-  inputNanoUsdPerToken: bigint;
-
-  /**
-   * @generated from field: uint64 output_nano_usd_per_token = 5;
-   */
-  outputNanoUsdPerToken: bigint;
-
-  /**
-   * @generated from field: uint64 cached_input_nano_usd_per_token = 6;
-   */
-  cachedInputNanoUsdPerToken: bigint;
+  prices?: PriceTable | undefined;
 };
 
 /**
@@ -398,6 +388,116 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 6);
+
+/**
+ * A deployment's prices as integers: pico-USD (1e-12 USD), which per token is USD per million
+ * tokens × 1e6, exact for any price with up to six decimals.
+ *
+ * @generated from message switchyard.pipeline.v1.PriceTable
+ */
+export type PriceTable = Message<"switchyard.pipeline.v1.PriceTable"> & {
+  /**
+   * The prices below the first tier's threshold (all of them, without tiers).
+   *
+   * @generated from field: switchyard.pipeline.v1.TokenPrices base = 1;
+   */
+  base?: TokenPrices | undefined;
+
+  /**
+   * A fee per request, counted as input cost.
+   *
+   * @generated from field: uint64 request_pico_usd = 2;
+   */
+  requestPicoUsd: bigint;
+
+  /**
+   * Long-context prices, ascending by `above_input_tokens`: the last tier whose threshold the
+   * request's prompt tokens exceed prices the whole request.
+   *
+   * @generated from field: repeated switchyard.pipeline.v1.PriceTier tiers = 3;
+   */
+  tiers: PriceTier[];
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.PriceTable.
+ * Use `create(PriceTableSchema)` to create a new message.
+ */
+export const PriceTableSchema: GenMessage<PriceTable> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+
+/**
+ * @generated from message switchyard.pipeline.v1.PriceTier
+ */
+export type PriceTier = Message<"switchyard.pipeline.v1.PriceTier"> & {
+  /**
+   * @generated from field: uint32 above_input_tokens = 1;
+   */
+  aboveInputTokens: number;
+
+  /**
+   * @generated from field: switchyard.pipeline.v1.TokenPrices prices = 2;
+   */
+  prices?: TokenPrices | undefined;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.PriceTier.
+ * Use `create(PriceTierSchema)` to create a new message.
+ */
+export const PriceTierSchema: GenMessage<PriceTier> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+
+/**
+ * Pico-USD per token. Every price is resolved (a cache price the vendor does not list is the
+ * input price) except `reasoning_pico_usd`.
+ *
+ * @generated from message switchyard.pipeline.v1.TokenPrices
+ */
+export type TokenPrices = Message<"switchyard.pipeline.v1.TokenPrices"> & {
+  /**
+   * Prompt tokens neither read from nor written to the provider's cache.
+   *
+   * @generated from field: uint64 input_pico_usd = 1;
+   */
+  inputPicoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 cache_read_pico_usd = 2;
+   */
+  cacheReadPicoUsd: bigint;
+
+  /**
+   * Cache writes other than the one-hour ones (Anthropic's five-minute TTL).
+   *
+   * @generated from field: uint64 cache_write_pico_usd = 3;
+   */
+  cacheWritePicoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 cache_write_1h_pico_usd = 4;
+   */
+  cacheWrite1hPicoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 output_pico_usd = 5;
+   */
+  outputPicoUsd: bigint;
+
+  /**
+   * Reasoning tokens; 0 means the output price.
+   *
+   * @generated from field: uint64 reasoning_pico_usd = 6;
+   */
+  reasoningPicoUsd: bigint;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.TokenPrices.
+ * Use `create(TokenPricesSchema)` to create a new message.
+ */
+export const TokenPricesSchema: GenMessage<TokenPrices> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
 
 /**
  * What the meter admitted the request under: the limits it counts against, what it reserved,
@@ -440,6 +540,21 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
    * @generated from field: switchyard.pipeline.v1.RateLimitStatus tokens = 7;
    */
   tokens?: RateLimitStatus | undefined;
+
+  /**
+   * The budgets the request is charged to, each with what admission reserved on it.
+   *
+   * @generated from field: repeated switchyard.pipeline.v1.BudgetHold budgets = 8;
+   */
+  budgets: BudgetHold[];
+
+  /**
+   * The alias the client asked for, when an exhausted budget sent the request to the tenant's
+   * over-budget model instead ("" otherwise).
+   *
+   * @generated from field: string downgraded_from = 9;
+   */
+  downgradedFrom: string;
 };
 
 /**
@@ -447,7 +562,66 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  * Use `create(AdmissionSchema)` to create a new message.
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
+
+/**
+ * One budget a request is charged to: its ledger for the current period, what was reserved
+ * (the request's maximum cost; 0 when admitted uncounted while the store was down), and what
+ * settlement needs to raise the budget's alerts.
+ *
+ * @generated from message switchyard.pipeline.v1.BudgetHold
+ */
+export type BudgetHold = Message<"switchyard.pipeline.v1.BudgetHold"> & {
+  /**
+   * "key:<id>", "team:<id>" or "tenant:<id>".
+   *
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * The period's id, e.g. "m2026-12" (calendar month), "d2026-12-02", "w2026-11-30", "total".
+   *
+   * @generated from field: string period = 2;
+   */
+  period: string;
+
+  /**
+   * @generated from field: uint64 reserved_nano_usd = 3;
+   */
+  reservedNanoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 budget_nano_usd = 4;
+   */
+  budgetNanoUsd: bigint;
+
+  /**
+   * Fractions of the budget that raise an alert when spend reaches them.
+   *
+   * @generated from field: repeated double alert_at = 5;
+   */
+  alertAt: number[];
+
+  /**
+   * @generated from field: string tenant_id = 6;
+   */
+  tenantId: string;
+
+  /**
+   * When the period ends, Unix epoch milliseconds (0: never); the ledger is kept a while after.
+   *
+   * @generated from field: int64 period_ends_unix_ms = 7;
+   */
+  periodEndsUnixMs: bigint;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.BudgetHold.
+ * Use `create(BudgetHoldSchema)` to create a new message.
+ */
+export const BudgetHoldSchema: GenMessage<BudgetHold> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
 
 /**
  * @generated from message switchyard.pipeline.v1.RateLimitStatus
@@ -476,7 +650,7 @@ export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> 
  * Use `create(RateLimitStatusSchema)` to create a new message.
  */
 export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -509,7 +683,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLOBAoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uIlcKD1VzYWdlRXZlbnRCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRIyCgZldmVudHMYAiADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlVzYWdlRXZlbnQikQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKJBQoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYFyABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYGCABKAQiVwoPVXNhZ2VFdmVudEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjIKBmV2ZW50cxgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVXNhZ2VFdmVudCKRAQoMR3VhcmRWZXJkaWN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIzCgZyZXN1bHQYBCABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EhIKCmF0X3VuaXhfbXMYBSABKAMilgEKC0J1ZGdldEFsZXJ0EhEKCXRlbmFudF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRIOCgZwZXJpb2QYAyABKAkSEAoIZnJhY3Rpb24YBCABKAESFwoPYnVkZ2V0X25hbm9fdXNkGAUgASgEEhYKDnNwZW50X25hbm9fdXNkGAYgASgEEhIKCmF0X3VuaXhfbXMYByABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
  * One per request that entered the pipeline, written by the ingress that ended it (from its
@@ -150,6 +150,18 @@ export type UsageEvent = Message<"switchyard.pipeline.v1.UsageEvent"> & {
    * @generated from field: switchyard.pipeline.v1.Admission admission = 22;
    */
   admission?: Admission | undefined;
+
+  /**
+   * The parts of cost_nano_usd (their sum): prompt tokens and any per-request fee; completion.
+   *
+   * @generated from field: uint64 cost_input_nano_usd = 23;
+   */
+  costInputNanoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 cost_output_nano_usd = 24;
+   */
+  costOutputNanoUsd: bigint;
 };
 
 /**
@@ -226,4 +238,56 @@ export type GuardVerdict = Message<"switchyard.pipeline.v1.GuardVerdict"> & {
  */
 export const GuardVerdictSchema: GenMessage<GuardVerdict> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_events, 2);
+
+/**
+ * Published once per budget, period and threshold when settled spend reaches a fraction of
+ * the budget (subject <prefix>.v1.events.budget).
+ *
+ * @generated from message switchyard.pipeline.v1.BudgetAlert
+ */
+export type BudgetAlert = Message<"switchyard.pipeline.v1.BudgetAlert"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * "key:<id>", "team:<id>" or "tenant:<id>".
+   *
+   * @generated from field: string scope = 2;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: string period = 3;
+   */
+  period: string;
+
+  /**
+   * @generated from field: double fraction = 4;
+   */
+  fraction: number;
+
+  /**
+   * @generated from field: uint64 budget_nano_usd = 5;
+   */
+  budgetNanoUsd: bigint;
+
+  /**
+   * @generated from field: uint64 spent_nano_usd = 6;
+   */
+  spentNanoUsd: bigint;
+
+  /**
+   * @generated from field: int64 at_unix_ms = 7;
+   */
+  atUnixMs: bigint;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.BudgetAlert.
+ * Use `create(BudgetAlertSchema)` to create a new message.
+ */
+export const BudgetAlertSchema: GenMessage<BudgetAlert> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_events, 3);
 

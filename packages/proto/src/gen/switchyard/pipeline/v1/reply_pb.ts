@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/reply.proto.
  */
 export const file_switchyard_pipeline_v1_reply: GenFile = /*@__PURE__*/
-  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIocDCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIwCgdvdXRjb21lGAcgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PdXRjb21lEjQKCWFkbWlzc2lvbhgIIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uQggKBnJlc3VsdCLwAQoHT3V0Y29tZRIQCghwcm92aWRlchgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiMKBXVzYWdlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIVCg1jb3N0X25hbm9fdXNkGAUgASgEEg8KB3R0ZnRfbXMYBiABKA0SEwoLdXBzdHJlYW1fbXMYByABKA0SEQoJZmFsbGJhY2tzGAggASgNEjIKBWd1YXJkGAkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdGIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
+  fileDesc("CiJzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3JlcGx5LnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIocDCgVSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEisKBGNoYXQYAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZUgAEi0KBWVtYmVkGAMgASgLMhwuc3dpdGNoeWFyZC52MS5FbWJlZFJlc3BvbnNlSAASMgoFZXJyb3IYBCABKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkVycm9ySW5mb0gAEjQKB3RpbWluZ3MYBSADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEjIKBWd1YXJkGAYgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIwCgdvdXRjb21lGAcgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PdXRjb21lEjQKCWFkbWlzc2lvbhgIIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uQggKBnJlc3VsdCKrAgoHT3V0Y29tZRIQCghwcm92aWRlchgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEiMKBXVzYWdlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIVCg1jb3N0X25hbm9fdXNkGAUgASgEEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYCiABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYCyABKAQSDwoHdHRmdF9tcxgGIAEoDRITCgt1cHN0cmVhbV9tcxgHIAEoDRIRCglmYWxsYmFja3MYCCABKA0SMgoFZ3VhcmQYCSABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0YgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_v1_chat, file_switchyard_v1_embeddings]);
 
 /**
  * What a stage publishes to the envelope's reply subject. A unary request gets exactly one
@@ -116,9 +116,25 @@ export type Outcome = Message<"switchyard.pipeline.v1.Outcome"> & {
   usage?: Usage | undefined;
 
   /**
+   * cost_input_nano_usd + cost_output_nano_usd.
+   *
    * @generated from field: uint64 cost_nano_usd = 5;
    */
   costNanoUsd: bigint;
+
+  /**
+   * Prompt tokens (uncached, cache reads and writes) and any per-request fee.
+   *
+   * @generated from field: uint64 cost_input_nano_usd = 10;
+   */
+  costInputNanoUsd: bigint;
+
+  /**
+   * Completion tokens, reasoning included.
+   *
+   * @generated from field: uint64 cost_output_nano_usd = 11;
+   */
+  costOutputNanoUsd: bigint;
 
   /**
    * Time to first token for streams, milliseconds.
