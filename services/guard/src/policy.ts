@@ -5,7 +5,8 @@ import { create } from "@bufbuild/protobuf";
 import type { GatewayConfig } from "@switchyard/common";
 import { Action, FindingSchema, type ChatRequest, type Finding } from "@switchyard/proto";
 import { startBudget } from "./budget.js";
-import { detect, type FindingKind, type Span } from "./detectors.js";
+import { DETECTORS, TRUSTED_DETECTORS, detect, type FindingKind, type Span } from "./detectors.js";
+import type { InjectionSpan } from "./injection/detect.js";
 
 export type GuardPolicy = GatewayConfig["guard"];
 
@@ -29,16 +30,38 @@ export interface Screening {
   elapsedMs: number;
 }
 
+/**
+ * Who wrote a message, as far as injection is concerned: the operator (system and developer
+ * messages, trusted: not screened for injection), the user (direct injection), or a tool
+ * (results and retrieved documents: untrusted, indirect injection, a lower bar).
+ */
+export type Channel = "trusted" | "user" | "untrusted";
+
+export function channelOf(role: string): Channel {
+  if (role === "system" || role === "developer") return "trusted";
+  if (role === "tool" || role === "function") return "untrusted";
+  return "user";
+}
+
+/** The spans that count in a channel: injection findings only from its threshold up. */
+function counted(spans: Span[], channel: Channel, policy: GuardPolicy): Span[] {
+  const bar =
+    channel === "untrusted" ? policy.injection.untrusted_threshold : policy.injection.user_threshold;
+  return spans.filter((s) => s.kind !== "prompt_injection" || (s as InjectionSpan).score >= bar);
+}
+
 export function screenRequest(req: ChatRequest, policy: GuardPolicy): Screening {
   const budget = startBudget(policy.budget_ms);
   const counts = new Map<string, { kind: string; rule: string; count: number; action: Action }>();
   let action: Action = Action.ALLOW;
   let changed = false;
   for (const message of req.messages) {
+    const channel = channelOf(message.role);
     for (const part of message.content) {
       if (part.part.case !== "text") continue;
       if (budget.spent()) break;
-      const spans = detect(part.part.value, budget);
+      const found = detect(part.part.value, budget, channel === "trusted" ? TRUSTED_DETECTORS : DETECTORS);
+      const spans = counted(found, channel, policy);
       for (const span of spans) {
         // Rule ids are unique across kinds: one map lookup per span, no key to build.
         const entry = counts.get(span.rule);
