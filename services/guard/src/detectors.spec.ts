@@ -80,15 +80,17 @@ describe("linear time", () => {
       for (const d of DETECTORS) {
         let found = 0;
         const ms = bestMs(() => (found = scan(text, [d], unlimited()).length), 3);
-        // The injection layer normalises, decodes and rescans: its near misses cost it more.
-        const base = d.kind === "prompt_injection" ? 150 : 50;
-        const bound = dense.has(name) ? base + 0.006 * found : base;
+        // The injection layer normalises, decodes and rescans: its near misses cost it more,
+        // and an encoded finding costs a decoding and a screening of its own (~15 µs).
+        const injection = d.kind === "prompt_injection";
+        const base = injection ? 150 : 50;
+        const bound = dense.has(name) ? base + (injection ? 0.015 : 0.006) * found : base;
         if (ms > bound) slow.push(`${name}: ${d.kind} ${ms.toFixed(1)} ms for ${found} findings`);
       }
       let found = 0;
       const ms = bestMs(() => (found = detect(text, unlimited()).length), 3);
       whole.push(`${ms.toFixed(0)} ms ${name}`);
-      const bound = dense.has(name) ? 250 + 0.006 * found : 250;
+      const bound = dense.has(name) ? 250 + 0.015 * found : 250;
       assert.ok(ms <= bound, `${name}: ${ms.toFixed(1)} ms for every detector, ${found} findings`);
     }
     console.log(`whole fast layer, 1 MiB (best of 3):\n  ${whole.sort().reverse().slice(0, 8).join("\n  ")}`);
