@@ -56,10 +56,7 @@ const limitsOf = (b: Partial<Limits>, base: Limits = NO_LIMITS): Limits => ({
   concurrency: b.concurrency ?? base.concurrency,
 });
 const limitsJson = (l: Limits | undefined) => ({ ...NO_LIMITS, ...l });
-/** A budget in a body over what was there: absent keeps it, null removes it. */
-const budgetOf = (b: { budget?: BudgetConfig | null }, base?: BudgetConfig): BudgetConfig | undefined =>
-  b.budget === undefined ? base : (b.budget ?? undefined);
-/** Likewise for a tenant's optional settings. */
+/** An optional setting in a body over what was there (budget, over-budget model…): absent keeps it, null removes it. */
 const settingOf = <T>(v: T | null | undefined, base: T | undefined): T | undefined =>
   v === undefined ? base : (v ?? undefined);
 
@@ -156,7 +153,7 @@ export const handlers: Record<string, Handler> = {
       id,
       name: b.name,
       limits: limitsOf(b),
-      budget: budgetOf(b),
+      budget: settingOf(b.budget, undefined),
       overBudgetModel: b.over_budget_model ?? undefined,
       onStoreDown: b.on_store_down ?? undefined,
       metadata: b.metadata ?? {},
@@ -176,7 +173,7 @@ export const handlers: Record<string, Handler> = {
       ...t,
       name: b.name ?? t.name,
       limits: limitsOf(b, t.limits),
-      budget: budgetOf(b, t.budget),
+      budget: settingOf(b.budget, t.budget),
       overBudgetModel: settingOf(b.over_budget_model, t.overBudgetModel),
       onStoreDown: settingOf(b.on_store_down, t.onStoreDown),
       metadata: b.metadata ?? t.metadata,
@@ -209,7 +206,7 @@ export const handlers: Record<string, Handler> = {
       tenant: b.tenant,
       name: b.name,
       limits: limitsOf(b),
-      budget: budgetOf(b),
+      budget: settingOf(b.budget, undefined),
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
     };
@@ -227,7 +224,7 @@ export const handlers: Record<string, Handler> = {
       ...t,
       name: b.name ?? t.name,
       limits: limitsOf(b, t.limits),
-      budget: budgetOf(b, t.budget),
+      budget: settingOf(b.budget, t.budget),
       metadata: b.metadata ?? t.metadata,
     };
     await d.store.putTeam(next);
@@ -278,7 +275,7 @@ export const handlers: Record<string, Handler> = {
       tpm: b.tpm ?? 0,
       concurrency: b.concurrency ?? 0,
       modelLimits: b.model_limits ?? {},
-      budget: budgetOf(b),
+      budget: settingOf(b.budget, undefined),
       expiresAt: b.expires_at ? Date.parse(b.expires_at) : 0,
       metadata: b.metadata ?? {},
       createdAt: Date.now(),
@@ -315,7 +312,7 @@ export const handlers: Record<string, Handler> = {
       tpm: b.tpm ?? k.tpm,
       concurrency: b.concurrency ?? k.concurrency,
       modelLimits: b.model_limits ?? k.modelLimits,
-      budget: budgetOf(b, k.budget),
+      budget: settingOf(b.budget, k.budget),
       expiresAt:
         b.expires_at === undefined ? k.expiresAt : b.expires_at === null ? 0 : Date.parse(b.expires_at),
       metadata: b.metadata ?? k.metadata,
