@@ -94,6 +94,25 @@ describe("limiter", () => {
     assert.ok(admitted.length > 300 / 5, `only ${admitted.length} admitted`);
   });
 
+  it("never admits more tokens than the limit in any window-long span, whatever the arrivals", async () => {
+    const tpm = 1000;
+    const scopes = [{ scope: "key:random-tokens", rpm: 0, tpm, concurrency: 0 }];
+    let state = 7;
+    const rand = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const admitted: [at: number, tokens: number][] = [];
+    let t = Date.now();
+    for (let i = 0; i < 300; i++) {
+      t += Math.floor(rand() * (W / 10));
+      const tokens = 20 + Math.floor(rand() * 300);
+      if ((await admit(scopes, t, tokens)).allowed) admitted.push([t, tokens]);
+    }
+    for (const [end] of admitted) {
+      const inSpan = admitted.filter(([a]) => a > end - W && a <= end).reduce((n, [, k]) => n + k, 0);
+      assert.ok(inSpan <= tpm, `${inSpan} tokens admitted in the window ending at ${end}`);
+    }
+    assert.ok(admitted.length > 300 / 10, `only ${admitted.length} admitted`);
+  });
+
   it("reserves tokens, refuses what does not fit, and settles to the tokens used", async () => {
     const scope = "key:tokens";
     const scopes = [{ scope, rpm: 0, tpm: 1000, concurrency: 0 }];
