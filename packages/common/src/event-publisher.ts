@@ -1,4 +1,5 @@
-// Usage events, off the request path and never lost: events are gathered into batches (one
+// Usage events and guard verdicts, off the request path and never lost: each kind is gathered
+// into batches of its own subject (one
 // JetStream message per batch, 20 milliseconds or a few hundred events each) and published
 // without the request waiting; a batch that cannot be published (NATS away, no ack) goes to a
 // bounded file outbox under the data folder and is replayed, oldest first, once NATS answers
@@ -8,7 +9,14 @@ import { randomUUID } from "node:crypto";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { UsageEventBatchSchema, UsageEventSchema, type UsageEvent } from "@switchyard/proto";
+import {
+  GuardVerdictBatchSchema,
+  GuardVerdictSchema,
+  UsageEventBatchSchema,
+  UsageEventSchema,
+  type GuardVerdict,
+  type UsageEvent,
+} from "@switchyard/proto";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "./logging.js";
 import { openSpool, removeEmptySpool, type Spool } from "./outbox-spool.js";
@@ -17,6 +25,8 @@ import type { Subjects } from "./subjects.js";
 export interface EventPublisher {
   /** Queues a usage event for the next batch; never blocks and never throws. */
   usage(event: MessageInitShape<typeof UsageEventSchema>): void;
+  /** Queues a guard verdict for the next batch of verdicts (their own subject); same rules. */
+  verdict(verdict: MessageInitShape<typeof GuardVerdictSchema>): void;
   /** Publishes what is queued and waits for every batch to be stored or spooled (shutdown). */
   close(): Promise<void>;
 }
@@ -43,7 +53,6 @@ const MAX_IN_FLIGHT = 32;
 
 export function createEventPublisher(opts: EventPublisherOptions): EventPublisher {
   const js: JetStreamClient = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS });
-  const subject = opts.subjects.usageEvents;
   // Each batch is a socket write and a JetStream message: at 20 ms a busy process sends ~50 a
   // second whatever its request rate. Settlement and analytics do not mind the wait.
   const lingerMs = opts.lingerMs ?? 20;
@@ -52,38 +61,51 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
   const metrics = eventMetrics(opts.registry, spool);
 
   let pending: UsageEvent[] = [];
+  let pendingVerdicts: GuardVerdict[] = [];
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
   let replaying: Promise<void> | undefined;
 
-  function spoolBatch(id: string, data: Uint8Array, events: number): void {
+  function spoolBatch(subject: string, id: string, data: Uint8Array, events: number): void {
     if (spool.add(subject, id, data)) metrics.spooled.inc(events);
     else {
       metrics.dropped.inc(events);
-      opts.log.error({ batch: id, events }, "event outbox is full: usage events dropped");
+      opts.log.error({ batch: id, events }, "event outbox is full: events dropped");
     }
   }
 
   function flush(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (pending.length === 0) return;
-    const events = pending;
-    pending = [];
-    const id = randomUUID();
-    const data = toBinary(UsageEventBatchSchema, create(UsageEventBatchSchema, { batchId: id, events }));
+    if (pending.length > 0) {
+      const events = pending;
+      pending = [];
+      const batchId = randomUUID();
+      const batch = create(UsageEventBatchSchema, { batchId, events });
+      send(opts.subjects.usageEvents, batchId, toBinary(UsageEventBatchSchema, batch), events.length);
+    }
+    if (pendingVerdicts.length > 0) {
+      const verdicts = pendingVerdicts;
+      pendingVerdicts = [];
+      const batchId = randomUUID();
+      const batch = create(GuardVerdictBatchSchema, { batchId, verdicts });
+      send(opts.subjects.guardVerdicts, batchId, toBinary(GuardVerdictBatchSchema, batch), verdicts.length);
+    }
+  }
+
+  function send(subject: string, id: string, data: Uint8Array, events: number): void {
     // While NATS is away, or earlier batches still wait in the outbox, go to the outbox too.
     if (!opts.connected() || spool.count > 0 || inFlight.size >= MAX_IN_FLIGHT) {
-      spoolBatch(id, data, events.length);
+      spoolBatch(subject, id, data, events);
       return;
     }
     const sent = js
       .publish(subject, data, { msgID: id })
       .then(
-        () => metrics.published.inc(events.length),
+        () => metrics.published.inc(events),
         (err: unknown) => {
-          opts.log.warn({ err, batch: id }, "usage events not acknowledged; kept in the outbox");
-          spoolBatch(id, data, events.length);
+          opts.log.warn({ err, batch: id }, "events not acknowledged; kept in the outbox");
+          spoolBatch(subject, id, data, events);
         },
       )
       .finally(() => inFlight.delete(sent));
@@ -118,6 +140,11 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
     usage(init) {
       pending.push(create(UsageEventSchema, init));
       if (pending.length >= maxBatch) flush();
+      else timer ??= setTimeout(flush, lingerMs);
+    },
+    verdict(init) {
+      pendingVerdicts.push(create(GuardVerdictSchema, init));
+      if (pendingVerdicts.length >= maxBatch) flush();
       else timer ??= setTimeout(flush, lingerMs);
     },
     async close() {

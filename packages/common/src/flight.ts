@@ -13,6 +13,7 @@ import {
   type ChatRequest,
   type EmbedRequest,
   type Envelope,
+  type GuardPlan,
   type GuardResult,
   type RouteDecision,
 } from "@switchyard/proto";
@@ -20,6 +21,7 @@ import {
 /** The fields a stage may set besides the body; anything else is fixed by ingress. */
 interface Results {
   guard: GuardResult | undefined;
+  guardPlan: GuardPlan | undefined;
   route: RouteDecision | undefined;
   admission: Admission | undefined;
   timings: number;
@@ -36,7 +38,8 @@ export class Flight {
 
   private constructor(
     /**
-     * The envelope. Stages read it, and set `guard`, `route` or `admission` (once each);
+     * The envelope. Stages read it, and set `guard` (and `guardPlan`), `route` or `admission`
+     * (once each);
      * `request` holds the body's bytes only while the body has not been decoded and changed:
      * use chat()/embed() to read the body.
      */
@@ -46,6 +49,7 @@ export class Flight {
   ) {
     this.baseline = {
       guard: env.guard,
+      guardPlan: env.guardPlan,
       route: env.route,
       admission: env.admission,
       timings: env.timings.length,
@@ -122,7 +126,7 @@ export class Flight {
   private appendable(): Envelope | undefined {
     const { env, baseline } = this;
     const delta = create(EnvelopeSchema, { hop: env.hop, timings: env.timings.slice(baseline.timings) });
-    for (const field of ["guard", "route", "admission"] as const) {
+    for (const field of ["guard", "guardPlan", "route", "admission"] as const) {
       if (env[field] === baseline[field]) continue;
       if (baseline[field] !== undefined) return undefined;
       (delta as Record<typeof field, unknown>)[field] = env[field];

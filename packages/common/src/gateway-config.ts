@@ -3,6 +3,7 @@
 // a provider names the environment variable that holds its credential.
 import { z } from "zod";
 import { ConfigError, loadYamlFile } from "./config.js";
+import { guardSchema } from "./guard-config.js";
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, . _ : -");
 
@@ -134,32 +135,6 @@ const keySchema = z.strictObject({
   expires: z.iso.datetime({ offset: true }).optional(),
 });
 
-const guardRuleAction = z.enum(["allow", "flag", "redact", "block"]);
-const guardSchema = z.strictObject({
-  email: guardRuleAction.default("redact"),
-  card_number: guardRuleAction.default("block"),
-  iban: guardRuleAction.default("redact"),
-  us_ssn: guardRuleAction.default("redact"),
-  phone: guardRuleAction.default("redact"),
-  ip_address: guardRuleAction.default("flag"),
-  secret: guardRuleAction.default("block"),
-  prompt_injection: guardRuleAction.default("block"),
-  /** Longest a screening may take; past it `fail_mode` decides. */
-  budget_ms: z.number().positive().default(1000),
-  /** Past the budget: `closed` blocks the request, `open` passes it flagged. */
-  fail_mode: z.enum(["closed", "open"]).default("closed"),
-  /**
-   * The injection score (0–1) from which text counts as an injection: in user messages (direct),
-   * and in tool results (indirect: untrusted, so a lower bar). System messages are trusted.
-   */
-  injection: z
-    .strictObject({
-      user_threshold: z.number().min(0).max(1).default(0.7),
-      untrusted_threshold: z.number().min(0).max(1).default(0.5),
-    })
-    .default({ user_threshold: 0.7, untrusted_threshold: 0.5 }),
-});
-
 export const gatewayConfigSchema = z
   .strictObject({
     tenants: z.array(tenantSchema).default([]),
@@ -183,19 +158,7 @@ export const gatewayConfigSchema = z
         reservation_grace_ms: z.number().int().nonnegative().default(60_000),
       })
       .default({ reservation_grace_ms: 60_000 }),
-    guard: guardSchema.default({
-      email: "redact",
-      card_number: "block",
-      iban: "redact",
-      us_ssn: "redact",
-      phone: "redact",
-      ip_address: "flag",
-      secret: "block",
-      prompt_injection: "block",
-      budget_ms: 1000,
-      fail_mode: "closed",
-      injection: { user_threshold: 0.7, untrusted_threshold: 0.5 },
-    }),
+    guard: guardSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set(cfg.tenants.map((t) => t.id));

@@ -5,6 +5,7 @@ export * from "./errors.js";
 export * from "./event-publisher.js";
 export * from "./flight.js";
 export * from "./gateway-config.js";
+export * from "./guard-config.js";
 export * from "./grpc-adapter.js";
 export * from "./http-listen.js";
 export * from "./holdings.js";

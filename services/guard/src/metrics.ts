@@ -1,5 +1,6 @@
-// The guard's own metrics, beside the stage runner's: what it found, and how often a
-// screening ran out of time (and how the fail mode ended it).
+// The guard's own metrics, beside the stage runner's: what it found, how often a screening ran
+// out of time (and how the fail mode ended it), and what the model layer answered.
+import { guardActionName } from "@switchyard/common";
 import { Counter, type Registry } from "prom-client";
 import type { Screening } from "./policy.js";
 
@@ -18,8 +19,16 @@ export function createGuardMetrics(registry: Registry): GuardMetrics {
     labelNames: ["fail_mode"],
     registers: [registry],
   });
+  const model = new Counter({
+    name: "switchyard_guard_model_total",
+    help: "Screenings the model layer was asked about, by its answer (ok, timeout, busy, error)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   return (screening) => {
-    for (const f of screening.findings) findings.inc({ kind: f.kind, action: f.action }, f.count);
+    if (screening.model !== undefined) model.inc({ outcome: screening.model });
+    for (const f of screening.findings)
+      findings.inc({ kind: f.kind, action: guardActionName(f.action) }, f.count);
     if (screening.budgetExceeded !== undefined) overBudget.inc({ fail_mode: screening.budgetExceeded });
   };
 }

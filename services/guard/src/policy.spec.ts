@@ -71,4 +71,50 @@ describe("guard policy", () => {
       assert.equal(s.action, Action.ALLOW);
     });
   });
+
+  describe("actions by kind, direction and role", () => {
+    const withRole = (role: string, text: string): ChatRequest =>
+      create(ChatRequestSchema, {
+        model: "m",
+        messages: [{ role, content: [{ part: { case: "text" as const, value: text } }] }],
+      });
+    const policy = gatewayConfigSchema.parse({
+      guard: {
+        email: "tokenize",
+        card_number: "mask",
+        rules: [{ kinds: ["email"], roles: ["tool"], action: "redact" }],
+      },
+    }).guard;
+
+    it("tokenizes each distinct value once, numbered per kind, and masks all but the last four", () => {
+      const req = chat("a@example.com, b@example.com, a@example.com; card 4111 1111 1111 1111");
+      const s = screenRequest(req, policy);
+      assert.equal(textOf(req), "[EMAIL_1], [EMAIL_2], [EMAIL_1]; card **** **** **** 1111");
+      assert.deepEqual(
+        s.placeholders.map((p) => [p.token, p.value]),
+        [
+          ["[EMAIL_1]", "a@example.com"],
+          ["[EMAIL_2]", "b@example.com"],
+        ],
+      );
+      assert.equal(s.action, Action.TOKENIZE, "tokenize is stronger than mask");
+    });
+
+    it("applies a rule to its roles only", () => {
+      const tool = withRole("tool", "from a@example.com");
+      screenRequest(tool, policy);
+      assert.equal(textOf(tool), "from [EMAIL]");
+      const user = withRole("user", "from a@example.com");
+      screenRequest(user, policy);
+      assert.equal(textOf(user), "from [EMAIL_1]");
+    });
+
+    it("does not look for a kind every role allows, and salts the value hashes", () => {
+      const quiet = gatewayConfigSchema.parse({ guard: { email: "allow" } }).guard;
+      assert.deepEqual(screenRequest(chat("a@example.com"), quiet).findings, []);
+      const hash = (v: string) => `h(${v.length})`;
+      const s = screenRequest(chat("a@example.com and a@example.com"), policy, { hash });
+      assert.deepEqual(s.findings[0]?.valueHashes, ["h(13)"]);
+    });
+  });
 });

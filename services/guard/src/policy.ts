@@ -1,21 +1,20 @@
-// Applies the guard policy to the spans found in a request: the strongest action wins
-// (block > redact > flag > allow); redaction replaces each span with a typed placeholder.
+// Applies the guard policy to the spans found in a request's text: each span gets the action
+// its kind has for the message's role (policy-table.ts), and the strongest action of them all is
+// the screening's (block > redact > tokenize > mask > flag > allow). Mask, redact and tokenize
+// rewrite the span; tokenize records the value for the answer (the envelope's GuardPlan).
 // A screening that runs out of time ends by the policy's fail mode.
-import { create } from "@bufbuild/protobuf";
-import type { GatewayConfig } from "@switchyard/common";
-import { Action, FindingSchema, type ChatRequest, type Finding } from "@switchyard/proto";
+import type { GatewayConfig, GuardKind, GuardRole } from "@switchyard/common";
+import { Action, type ChatRequest, type Finding, type Placeholder } from "@switchyard/proto";
 import { startBudget } from "./budget.js";
-import { DETECTORS, TRUSTED_DETECTORS, detect, type FindingKind, type Span } from "./detectors.js";
-import type { InjectionSpan } from "./injection/detect.js";
+import { INJECTION_DETECTOR, type InjectionSpan } from "./injection/detect.js";
+import type { ModelOutcome } from "./model-screen.js";
+import { ACTION_OF, roleOf, tableOf, type PolicyTable } from "./policy-table.js";
+import { rewrite } from "./rewrite.js";
+import { scan, type Span } from "./scan.js";
+import { Tally } from "./tally.js";
+import type { ValueHasher } from "./value-hash.js";
 
-export type GuardPolicy = GatewayConfig["guard"];
-
-const ACTIONS = {
-  allow: Action.ALLOW,
-  flag: Action.FLAG,
-  redact: Action.REDACT,
-  block: Action.BLOCK,
-} as const;
+export type GuardPolicy = Omit<GatewayConfig["guard"], "tenants">;
 
 /** The finding recorded when a screening ran out of time. */
 export const BUDGET_FINDING = { kind: "guard_budget", rule: "guard.budget_exceeded" } as const;
@@ -23,11 +22,30 @@ export const BUDGET_FINDING = { kind: "guard_budget", rule: "guard.budget_exceed
 export interface Screening {
   action: Action;
   findings: Finding[];
-  /** True when the request text was rewritten by redaction. */
+  /** True when the request text was rewritten (masked, redacted or tokenized). */
   changed: boolean;
+  /** The placeholders tokenize put in the text, with the values they stand for. */
+  placeholders: Placeholder[];
+  /** Text parts for the model layer to judge (only when `ScreenOptions.model` is given). */
+  unsure: Unsure[];
+  /** What the model layer answered, when it was asked. */
+  model?: ModelOutcome;
   /** Set when the budget ran out: how the fail mode ended the screening. */
   budgetExceeded?: "open" | "closed";
   elapsedMs: number;
+}
+
+export interface ScreenOptions {
+  /** Salted hashes of the matched values for the findings (verdict events); none without it. */
+  hash?: ValueHasher;
+  /** Collect text for the model layer: from this fast-layer score up, and for these roles. */
+  model?: { uncertainFrom: number; roles: ReadonlySet<GuardRole> };
+}
+
+/** A text part the fast layer is unsure of (read after its rewrite: no raw PII for the model). */
+export interface Unsure {
+  part: ChatRequest["messages"][number]["content"][number];
+  role: GuardRole;
 }
 
 /**
@@ -43,64 +61,74 @@ export function channelOf(role: string): Channel {
   return "user";
 }
 
-/** The spans that count in a channel: injection findings only from its threshold up. */
-function counted(spans: Span[], channel: Channel, policy: GuardPolicy): Span[] {
-  const bar =
-    channel === "untrusted" ? policy.injection.untrusted_threshold : policy.injection.user_threshold;
-  return spans.filter((s) => s.kind !== "prompt_injection" || (s as InjectionSpan).score >= bar);
+/** The highest injection score among the spans (0 with none). */
+function topInjectionScore(spans: readonly Span[]): number {
+  let top = 0;
+  for (const s of spans) if (s.kind === "prompt_injection") top = Math.max(top, (s as InjectionSpan).score);
+  return top;
 }
 
-export function screenRequest(req: ChatRequest, policy: GuardPolicy): Screening {
-  const budget = startBudget(policy.budget_ms);
-  const counts = new Map<string, { kind: string; rule: string; count: number; action: Action }>();
-  let action: Action = Action.ALLOW;
+/**
+ * Screens the text parts of a request's messages by the policy (a resolved table, or a policy
+ * object resolved on first use), rewriting them in place where the policy says.
+ */
+export function screenRequest(
+  req: ChatRequest,
+  policy: GuardPolicy | PolicyTable,
+  opts: ScreenOptions = {},
+): Screening {
+  const table = "detectorsFor" in policy ? policy : tableOf(policy);
+  const { budget_ms, fail_mode } = table.policy;
+  const budget = startBudget(budget_ms);
+  const tally = new Tally(opts.hash);
+  const tokens = new Map<string, Placeholder>();
+  const unsure: Unsure[] = [];
   let changed = false;
   for (const message of req.messages) {
-    const channel = channelOf(message.role);
+    const role = roleOf(message.role);
+    const detectors = table.detectorsFor(role);
+    if (detectors.length === 0) continue;
+    const bar = table.injectionBar(role);
     for (const part of message.content) {
       if (part.part.case !== "text") continue;
       if (budget.spent()) break;
-      const found = detect(part.part.value, budget, channel === "trusted" ? TRUSTED_DETECTORS : DETECTORS);
-      const spans = counted(found, channel, policy);
-      for (const span of spans) {
-        // Rule ids are unique across kinds: one map lookup per span, no key to build.
-        const entry = counts.get(span.rule);
-        if (entry !== undefined) {
-          entry.count++;
-          continue;
-        }
-        const spanAction = ACTIONS[policy[span.kind as FindingKind]];
-        counts.set(span.rule, { kind: span.kind, rule: span.rule, count: 1, action: spanAction });
-        action = Math.max(action, spanAction);
+      const text = part.part.value;
+      const found = scan(text, detectors, budget);
+      const top = topInjectionScore(found);
+      // Injection findings count only from the role's threshold up; below it, the model (if
+      // any) is asked about the text's unsure band and about the roles it always hears.
+      const spans =
+        top === 0
+          ? found
+          : found.filter((s) => s.kind !== "prompt_injection" || (s as InjectionSpan).score >= bar);
+      const ask = opts.model;
+      if (ask !== undefined && top < bar && detectors.includes(INJECTION_DETECTOR)) {
+        if (ask.roles.has(role) || top >= ask.uncertainFrom) unsure.push({ part, role });
       }
-      const toRedact = spans.filter((s) => policy[s.kind as FindingKind] === "redact");
-      if (toRedact.length > 0) {
-        part.part.value = redact(part.part.value, toRedact);
+      if (spans.length === 0) continue;
+      const actions = spans.map((span) => table.input(span.kind as GuardKind, role));
+      spans.forEach((span, i) =>
+        tally.add(span.kind, span.rule, ACTION_OF[actions[i]!], text.slice(span.start, span.end)),
+      );
+      const rewritten = rewrite(text, spans, actions, tokens);
+      if (rewritten !== text) {
+        part.part.value = rewritten;
         changed = true;
       }
     }
   }
   let budgetExceeded: Screening["budgetExceeded"];
   if (budget.spent()) {
-    budgetExceeded = policy.fail_mode;
-    const failAction = policy.fail_mode === "closed" ? Action.BLOCK : Action.FLAG;
-    counts.set(BUDGET_FINDING.rule, { ...BUDGET_FINDING, count: 1, action: failAction });
-    action = Math.max(action, failAction);
+    budgetExceeded = fail_mode;
+    tally.add(BUDGET_FINDING.kind, BUDGET_FINDING.rule, fail_mode === "closed" ? Action.BLOCK : Action.FLAG);
   }
-  const findings = [...counts.values()].map((f) => create(FindingSchema, f));
-  return { action, findings, changed, budgetExceeded, elapsedMs: budget.elapsedMs() };
-}
-
-/** Replaces spans left to right in one pass, skipping any that overlap one already replaced. */
-function redact(text: string, spans: Span[]): string {
-  const ordered = [...spans].sort((a, b) => a.start - b.start);
-  const pieces: string[] = [];
-  let at = 0;
-  for (const s of ordered) {
-    if (s.start < at) continue;
-    pieces.push(text.slice(at, s.start), `[${s.kind.toUpperCase()}]`);
-    at = s.end;
-  }
-  pieces.push(text.slice(at));
-  return pieces.join("");
+  return {
+    action: tally.action,
+    findings: tally.findings(),
+    changed,
+    placeholders: [...tokens.values()],
+    unsure,
+    budgetExceeded,
+    elapsedMs: budget.elapsedMs(),
+  };
 }

@@ -1,18 +1,26 @@
-// Guard stage: screens the prompt by policy; blocks with a clear error, or passes the
-// (possibly redacted) request on. Embedding inputs are screened the same way.
+// Guard stage: screens the prompt by the tenant's policy; blocks with a clear error, or passes
+// the (possibly rewritten) request on, with what the answer's screening needs in the
+// envelope's GuardPlan (placeholders to restore, the canary token placed in the system
+// prompt). Embedding inputs are screened the same way.
 import { create } from "@bufbuild/protobuf";
 import { GatewayError, type GatewayConfig, type StageHandler } from "@switchyard/common";
 import {
   Action,
   ChatRequestSchema,
   ContentPartSchema,
+  GuardPlanSchema,
   GuardResultSchema,
   MessageSchema,
   RequestKind,
   type ChatRequest,
 } from "@switchyard/proto";
 import type { GuardMetrics } from "./metrics.js";
+import { newCanaryToken, placeCanary } from "./canary.js";
+import { consultModel } from "./model-screen.js";
+import { createModelLayer, type ModelLayer } from "./model/model-layer.js";
 import { BUDGET_FINDING, screenRequest } from "./policy.js";
+import { tenantPolicies } from "./policy-table.js";
+import { createValueHasher } from "./value-hash.js";
 
 export { createGuardMetrics } from "./metrics.js";
 
@@ -53,17 +61,37 @@ function warmUp(policy: GatewayConfig["guard"]): void {
     );
 }
 
+/** The model layer the policy configures (its workers started and the model loaded), if any. */
+export function openModelLayer(policy: GatewayConfig["guard"]): Promise<ModelLayer | undefined> {
+  return policy.model === undefined ? Promise.resolve(undefined) : createModelLayer(policy.model);
+}
+
 export function createGuardStage(deps: {
   policy: GatewayConfig["guard"];
   metrics?: GuardMetrics;
+  /** Salt of the value hashes in findings (SWITCHYARD_GUARD_HASH_SALT); a random one without it. */
+  hashSalt?: string;
+  /** The model layer, from openModelLayer(); asked only when the policy configures one. */
+  model?: ModelLayer;
 }): StageHandler {
   warmUp(deps.policy);
-  return (flight) => {
+  const policies = tenantPolicies(deps.policy);
+  const { hash } = createValueHasher(deps.hashSalt);
+  const modelConfig = deps.policy.model;
+  const layer = modelConfig !== undefined ? deps.model : undefined;
+  const ask =
+    layer !== undefined && modelConfig !== undefined
+      ? { uncertainFrom: modelConfig.uncertain_from, roles: new Set(modelConfig.roles) }
+      : undefined;
+  return async (flight) => {
     const { env } = flight;
     const isChat = env.kind === RequestKind.CHAT;
     const embed = isChat ? undefined : flight.embed();
     const chat = embed === undefined ? flight.chat() : embedInputsAsChat(embed.input);
-    const screening = screenRequest(chat, deps.policy);
+    const table = policies(env.tenantId);
+    const screening = screenRequest(chat, table, { hash, model: ask });
+    if (layer !== undefined && modelConfig !== undefined)
+      screening.model = await consultModel(layer, modelConfig, screening, table);
     deps.metrics?.(screening);
     env.guard = create(GuardResultSchema, { action: screening.action, findings: screening.findings });
     if (screening.budgetExceeded === "closed") {
@@ -80,7 +108,13 @@ export function createGuardStage(deps: {
         `the request was blocked by the guard policy (${[...new Set(kinds)].join(", ")})`,
       );
     }
-    if (screening.changed) {
+    // What the provider needs for the answer: the values to restore, the canary to look for.
+    const canary = isChat && table.policy.canary !== "off" ? newCanaryToken() : "";
+    if (canary !== "") placeCanary(chat, canary);
+    if (isChat && (screening.placeholders.length > 0 || canary !== "")) {
+      env.guardPlan = create(GuardPlanSchema, { placeholders: screening.placeholders, canary });
+    }
+    if (screening.changed || canary !== "") {
       if (embed !== undefined) {
         embed.input = chat.messages.map((m) =>
           m.content[0]?.part.case === "text" ? m.content[0].part.value : "",
@@ -88,6 +122,6 @@ export function createGuardStage(deps: {
       }
       flight.markBodyChanged();
     }
-    return Promise.resolve("next");
+    return "next";
   };
 }

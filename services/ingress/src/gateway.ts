@@ -26,6 +26,7 @@ import {
 } from "@switchyard/proto";
 import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
 import { chatPromptTokens, embedPromptTokens, encodingFor } from "./prompt-tokens.js";
+import { guardHeader } from "./guard-header.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
 import type { KeyStore } from "./keys.js";
 import type { PipelineClient } from "./pipeline-client.js";
@@ -155,7 +156,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ): T {
     deps.onTimings(reply.timings);
     if (reply.result.case === "error")
-      throw GatewayError.fromInfo(reply.result.value, rateLimitHeaders(reply.admission));
+      throw GatewayError.fromInfo(reply.result.value, {
+        ...rateLimitHeaders(reply.admission),
+        ...guardHeader(reply.guard),
+      });
     const value = pick(reply);
     if (value === undefined)
       throw new GatewayError("internal", "the pipeline answered with the wrong kind of result");
@@ -172,7 +176,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       value: failOnError(reply, pick),
       requestId: f.env.requestId,
       timings: reply.timings,
-      headers: rateLimitHeaders(reply.admission),
+      headers: {
+        ...rateLimitHeaders(reply.admission),
+        ...guardHeader(reply.guard, reply.outcome?.guardOutput),
+      },
     };
   }
 
@@ -214,7 +221,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
               type: "chunk",
               chunk: kind.value,
               timings: event.frame.timings,
-              headers: rateLimitHeaders(event.frame.admission),
+              headers: { ...rateLimitHeaders(event.frame.admission), ...guardHeader(event.frame.guard) },
             };
             break;
           case "done":

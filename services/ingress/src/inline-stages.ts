@@ -45,10 +45,18 @@ export async function createInlineStages(deps: {
   for (const stage of deps.stages) {
     switch (stage) {
       case "guard": {
-        const { createGuardMetrics, createGuardStage } = await import("@switchyard/guard/stage");
+        const { createGuardMetrics, createGuardStage, openModelLayer } =
+          await import("@switchyard/guard/stage");
+        const model = await openModelLayer(deps.gateway.guard);
+        if (model !== undefined) closers.push(() => model.close());
         handlers.set(
           stage,
-          createGuardStage({ policy: deps.gateway.guard, metrics: createGuardMetrics(deps.registry) }),
+          createGuardStage({
+            policy: deps.gateway.guard,
+            metrics: createGuardMetrics(deps.registry),
+            hashSalt: process.env.SWITCHYARD_GUARD_HASH_SALT,
+            model,
+          }),
         );
         break;
       }

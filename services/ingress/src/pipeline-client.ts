@@ -42,7 +42,7 @@ import {
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
-import { usageEventOf, type RequestEnd } from "./usage-event.js";
+import { recordEnd, type RequestEnd } from "./usage-event.js";
 
 /** A request out at the stage processes that no replica has reported for this long is lost. */
 export const LOSS_MS = 4 * HEARTBEAT_MS;
@@ -100,7 +100,7 @@ export function createPipelineClient(deps: {
   maxInFlight: number;
   /** Stages run in-process, by name; the rest are reached over NATS. */
   inline: ReadonlyMap<string, StageHandler>;
-  /** Every request's one usage event is written here, when its call ends. */
+  /** Every request's one usage event (and its guard verdicts) is written here, when it ends. */
   events: EventPublisher;
   /** True while NATS is connected: loss detection waits while it is not. */
   connected: () => boolean;
@@ -326,7 +326,7 @@ export function createPipelineClient(deps: {
           if (pending.get(id) !== p) return;
           pending.delete(id);
           unwatch();
-          deps.events.usage(usageEventOf(env, { ...end, retries: p.attempt }));
+          recordEnd(deps.events, env, { ...end, retries: p.attempt });
           fn();
         };
         const fail = (err: GatewayError): void =>
@@ -412,7 +412,7 @@ export function createPipelineClient(deps: {
         pending.delete(id);
         unwatch();
         const ended = end ?? { status: failure?.code ?? "cancelled", timings, admission };
-        deps.events.usage(usageEventOf(env, { ...ended, retries: p.attempt }));
+        recordEnd(deps.events, env, { ...ended, retries: p.attempt });
       }
     },
 

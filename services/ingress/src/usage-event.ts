@@ -4,6 +4,7 @@
 // its client — so the event is written exactly once, whichever replicas took part, however
 // often the request was retried, and whichever of them died.
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { EventPublisher } from "@switchyard/common";
 import type {
   Admission,
   Envelope,
@@ -12,6 +13,7 @@ import type {
   StageTiming,
   UsageEventSchema,
 } from "@switchyard/proto";
+import { guardVerdictsOf } from "./guard-verdicts.js";
 
 export interface RequestEnd {
   /** "ok", or the error code the request ended with. */
@@ -50,7 +52,16 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     fallbacks: o?.fallbacks ?? 0,
     timings: [...end.timings],
     guard: end.guard ?? o?.guard ?? env.guard,
+    guardOutput: o?.guardOutput,
     retries: end.retries ?? 0,
     admission: end.admission,
   };
+}
+
+/** Writes the request's usage event and the verdicts of its screenings, once, as it ends. */
+export function recordEnd(events: EventPublisher, env: Envelope, end: RequestEnd): void {
+  const usage = usageEventOf(env, end);
+  events.usage(usage);
+  const input = end.guard ?? end.outcome?.guard ?? env.guard;
+  for (const verdict of guardVerdictsOf(env, input, end.outcome?.guardOutput)) events.verdict(verdict);
 }

@@ -2,6 +2,7 @@
 // embeddings. Text comes from a fixed word list, picked by a PRNG seeded from a hash of the last
 // user message. Token counts use a documented heuristic (see countTokens), not a real tokenizer.
 import { createHash } from "node:crypto";
+import { withoutDirective } from "./controls.js";
 import type { ChatIntent, MockControls, ProviderId, ReplyPlan, ToolCallPlan, ToolSpec } from "./types.js";
 
 const WORDS = [
@@ -136,6 +137,20 @@ export function valueForSchema(schema: unknown, seed: number, depth = 0): unknow
   }
 }
 
+/** What `echo` answers with: the last user message, or (echo=2) all the prompt text. */
+function echoText(intent: ChatIntent, controls: MockControls): string {
+  return withoutDirective(controls.echo === 2 ? intent.promptText : intent.lastUserText);
+}
+
+/** `value` with every string in it replaced by `text`. */
+function echoStrings(value: unknown, text: string): unknown {
+  if (typeof value === "string") return text;
+  if (Array.isArray(value)) return value.map((v) => echoStrings(v, text));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, echoStrings(v, text)]));
+  return value;
+}
+
 /** Cut a text into `parts` roughly equal pieces (at least 1 char each). */
 export function fragment(text: string, parts: number): string[] {
   const n = Math.max(1, Math.min(parts, text.length));
@@ -160,7 +175,8 @@ function planToolCalls(intent: ChatIntent, controls: MockControls, seed: number)
     const tool = pick(i);
     if (!tool) break;
     const callSeed = (seed + i * 7919) >>> 0;
-    const args = JSON.stringify(valueForSchema(tool.schema ?? { type: "object" }, callSeed));
+    const value = valueForSchema(tool.schema ?? { type: "object" }, callSeed);
+    const args = JSON.stringify(controls.echo ? echoStrings(value, echoText(intent, controls)) : value);
     calls.push({ name: tool.name, arguments: args, fragments: fragment(args, 4), seed: callSeed });
   }
   return calls;
@@ -207,6 +223,9 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
           };
     const text = JSON.stringify(value);
     pieces = fragment(text, Math.max(2, Math.ceil(text.length / 8)));
+  } else if (controls.echo) {
+    const text = echoText(intent, controls);
+    pieces = Array.from({ length: Math.ceil(text.length / 4) }, (_, i) => text.slice(i * 4, i * 4 + 4));
   } else {
     const all = [
       "Mock",

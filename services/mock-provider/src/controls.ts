@@ -17,6 +17,7 @@ const KEYS = [
   "cached",
   "reasoning",
   "dims",
+  "echo",
 ] as const satisfies readonly (keyof MockControls)[];
 
 type ControlKey = (typeof KEYS)[number];
@@ -48,7 +49,13 @@ export function mergeControls(...sources: (MockControls | undefined)[]): MockCon
 }
 
 const DIRECTIVE = /\[mock:([^\]]*)\]/;
+const DIRECTIVE_WITH_SPACE = /\[mock:[^\]]*\] ?/;
 const MARKER = /\[marker:([^\]\s]+)\]/;
+
+/** The text without its `[mock:...]` directive. */
+export function withoutDirective(text: string): string {
+  return text.replace(DIRECTIVE_WITH_SPACE, "").trim();
+}
 
 /** The `[mock:...]` directive text in a message, if any. */
 export function findDirective(text: string): string | undefined {

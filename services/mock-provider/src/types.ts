@@ -31,6 +31,12 @@ export interface MockControls {
   reasoning?: number;
   /** Embedding dimension (default 8). */
   dims?: number;
+  /**
+   * Answer with the prompt instead of words: 1 the last user message, 2 all the prompt text
+   * (system prompt included), in pieces of 4 characters, so values arrive split across chunks;
+   * string arguments of tool calls carry it too. For tests of what reaches the client.
+   */
+  echo?: number;
 }
 
 export type MockOutcome = "completed" | "error" | "client_closed" | "cut" | "in_flight";

@@ -19,6 +19,7 @@ import {
   StageTimingSchema,
   StreamDoneSchema,
   StreamFrameSchema,
+  UsageSchema,
   type ChatChunk,
   type Deployment,
   type Envelope,
@@ -28,6 +29,7 @@ import {
   type StreamFrame,
   type Usage,
 } from "@switchyard/proto";
+import type { AnswerScreen, AnswerScreens } from "@switchyard/guard/output";
 import type { ProviderAdapter, ProviderId, UpstreamRequest, UpstreamTarget } from "@switchyard/providers";
 import type { Cancellations } from "./cancellations.js";
 import type { Cooldowns } from "./cooldowns.js";
@@ -48,6 +50,8 @@ export interface ProviderStageDeps {
   pools: UpstreamPools;
   cancellations: Cancellations;
   cooldowns: Cooldowns;
+  /** Output screening by the tenant's guard policy (PII, secrets, canary, placeholders). */
+  answerScreens?: AnswerScreens;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -74,6 +78,32 @@ function transportError(err: unknown, cancelled: boolean, deadline: boolean): Ga
     ? "the upstream timed out"
     : `cannot reach the upstream (${code || (err as Error).message})`;
   return new GatewayError("upstream_error", message, { retryable: true, cause: err });
+}
+
+/** What a stream stopped by output screening is metered by: its usage never came. */
+function estimatedUsage(promptTokens: number, generatedChars: number): Usage {
+  const completionTokens = Math.ceil(generatedChars / 4);
+  return create(UsageSchema, {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+  });
+}
+
+/** A chunk that output screening emptied: all its text held back, nothing else in it. */
+function carriesNothing(chunk: ChatChunk): boolean {
+  return chunk.choices.every((c) => {
+    const d = c.delta;
+    if (c.finishReason !== "") return false;
+    if (d === undefined) return true;
+    return (
+      (d.content ?? "") === "" &&
+      d.role === "" &&
+      (d.refusal ?? "") === "" &&
+      (d.reasoningContent ?? "") === "" &&
+      d.toolCalls.every((t) => t.argumentsJson === "" && t.id === "" && t.functionName === "")
+    );
+  });
 }
 
 export function createProviderStage(deps: ProviderStageDeps): StageHandler {
@@ -108,6 +138,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     fallbacks: number,
     usage: Usage | undefined,
     times: { upstreamMs: number; ttftMs: number },
+    screen?: AnswerScreen,
   ): Outcome {
     const cost = costOf(d.prices, usage);
     return create(OutcomeSchema, {
@@ -122,6 +153,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       upstreamMs: times.upstreamMs,
       fallbacks,
       guard: env.guard,
+      guardOutput: screen?.result(),
     });
   }
 
@@ -149,6 +181,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const t0 = performance.now();
     let result: ReturnType<typeof create<typeof ReplySchema>>["result"];
     let usage: Usage;
+    let screen: AnswerScreen | undefined;
     if (env.kind === RequestKind.EMBED) {
       if (adapter.embeddings === undefined) {
         throw new GatewayError("invalid_argument", `provider ${adapter.id} has no embeddings API`, {
@@ -173,12 +206,21 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       parsed.response.created ||= BigInt(Math.floor(Date.now() / 1000));
       parsed.response.provider = d.provider;
       parsed.response.deployment = d.id;
+      screen = deps.answerScreens?.(env);
+      screen?.response(parsed.response);
       result = { case: "chat", value: parsed.response };
       usage = parsed.usage;
     }
     const upstreamMs = performance.now() - t0;
     const timings = timingsWith(env, started, Math.round(upstreamMs * 1000));
-    const outcome = outcomeOf(env, d, fallbacks, usage, { upstreamMs: Math.round(upstreamMs), ttftMs: 0 });
+    const outcome = outcomeOf(
+      env,
+      d,
+      fallbacks,
+      usage,
+      { upstreamMs: Math.round(upstreamMs), ttftMs: 0 },
+      screen,
+    );
     return create(ReplySchema, {
       requestId: env.requestId,
       result,
@@ -214,6 +256,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
           requestId: env.requestId,
           // The first frame also tells ingress what the meter admitted the request under.
           admission: seq === 0n ? env.admission : undefined,
+          guard: seq === 0n ? env.guard : undefined,
           seq: seq++,
           kind,
           timings,
@@ -222,6 +265,17 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         }),
       );
     };
+    const screen = deps.answerScreens?.(env);
+    let stopped = false;
+    /** Characters the upstream generated, for the estimate a stopped stream is metered by. */
+    let generated = 0;
+    let last: ChatChunk | undefined;
+    const emit = (chunk: ChatChunk): void => {
+      if (seq === 0n) {
+        ttftMs = Math.round(performance.now() - t0);
+        sendFrame({ case: "chunk", value: chunk }, timingsWith(env, started, ttftMs * 1000));
+      } else sendFrame({ case: "chunk", value: chunk });
+    };
     const forward = (chunks: ChatChunk[]): void => {
       for (const chunk of chunks) {
         if (chunk.choices.length === 0) continue; // usage-only chunks: usage travels in the done frame
@@ -229,15 +283,27 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         chunk.created ||= created;
         chunk.provider = d.provider;
         chunk.deployment = d.id;
-        if (seq === 0n) {
-          ttftMs = Math.round(performance.now() - t0);
-          sendFrame({ case: "chunk", value: chunk }, timingsWith(env, started, ttftMs * 1000));
-        } else sendFrame({ case: "chunk", value: chunk });
+        last = chunk;
+        if (screen === undefined) emit(chunk);
+        else if (!screen.chunk(chunk, (n) => (generated += n))) {
+          // The answer leaks what it must not: end it as OpenAI does a filtered answer.
+          emit(screen.terminal(chunk));
+          stopped = true;
+          return;
+        } else if (!carriesNothing(chunk)) emit(chunk);
       }
     };
     try {
-      for await (const bytes of res.body as AsyncIterable<Buffer>) forward(decoder.push(bytes));
-      const { usage } = decoder.finish();
+      for await (const bytes of res.body as AsyncIterable<Buffer>) {
+        forward(decoder.push(bytes));
+        if (stopped) break; // leaving the loop closes the upstream body: nothing more is paid for
+      }
+      const tail = stopped || last === undefined ? undefined : screen?.flush(last);
+      if (tail !== undefined) emit(tail);
+      // A stopped stream was cut short: the usage the upstream reports at its end never came,
+      // so it is metered by an estimate (the prompt's count, four characters a token) rather
+      // than as free.
+      const usage = stopped ? estimatedUsage(env.estimatedPromptTokens, generated) : decoder.finish().usage;
       const upstreamMs = Math.round(performance.now() - t0);
       const done = create(StreamDoneSchema, {
         usage,
@@ -248,7 +314,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       sendFrame(
         { case: "done", value: done },
         [],
-        outcomeOf(env, d, fallbacks, usage, { upstreamMs, ttftMs }),
+        outcomeOf(env, d, fallbacks, usage, { upstreamMs, ttftMs }, screen),
       );
     } catch (err) {
       res.body.destroy();
@@ -258,7 +324,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       sendFrame(
         { case: "error", value: gerr.toInfo() },
         [],
-        outcomeOf(env, d, fallbacks, undefined, { upstreamMs, ttftMs }),
+        outcomeOf(env, d, fallbacks, undefined, { upstreamMs, ttftMs }, screen),
       );
     }
   }

@@ -10,6 +10,7 @@ import {
   type StageHandler,
   type Subjects,
 } from "@switchyard/common";
+import { createAnswerScreens } from "@switchyard/guard/output";
 import { providers as adapters } from "@switchyard/providers";
 import { createCancellations } from "./cancellations.js";
 import { createCooldowns } from "./cooldowns.js";
@@ -59,6 +60,7 @@ export function createProviderWorker(deps: {
     pools,
     cancellations,
     cooldowns: createCooldowns(),
+    answerScreens: createAnswerScreens(deps.gateway.guard, deps.secretsFrom.SWITCHYARD_GUARD_HASH_SALT),
   });
   return {
     handler,

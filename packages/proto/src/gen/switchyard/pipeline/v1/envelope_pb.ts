@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxItcFCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCSI3CgxUcmFjZUNvbnRleHQSEwoLdHJhY2VwYXJlbnQYASABKAkSEgoKdHJhY2VzdGF0ZRgCIAEoCSJFCgtTdGFnZVRpbWluZxINCgVzdGFnZRgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIVCg1wcm9jZXNzaW5nX3VzGAMgASgNIoYBCgtHdWFyZFJlc3VsdBIuCgZhY3Rpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkFjdGlvbhIxCghmaW5kaW5ncxgCIAMoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRmluZGluZxIUCgxyZWRhY3Rpb25faWQYAyABKAkiZAoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24iWAoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAki3gEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSMgoGcHJpY2VzGAcgASgLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRhYmxlSgQIBBAFSgQIBRAGSgQIBhAHUhhpbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4iiwEKClByaWNlVGFibGUSMQoEYmFzZRgBIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMSGAoQcmVxdWVzdF9waWNvX3VzZBgCIAEoBBIwCgV0aWVycxgDIAMoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUaWVyIlwKCVByaWNlVGllchIaChJhYm92ZV9pbnB1dF90b2tlbnMYASABKA0SMwoGcHJpY2VzGAIgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcyK2AQoLVG9rZW5QcmljZXMSFgoOaW5wdXRfcGljb191c2QYASABKAQSGwoTY2FjaGVfcmVhZF9waWNvX3VzZBgCIAEoBBIcChRjYWNoZV93cml0ZV9waWNvX3VzZBgDIAEoBBIfChdjYWNoZV93cml0ZV8xaF9waWNvX3VzZBgEIAEoBBIXCg9vdXRwdXRfcGljb191c2QYBSABKAQSGgoScmVhc29uaW5nX3BpY29fdXNkGAYgASgEIqICCglBZG1pc3Npb24SFAoMbGltaXRfc2NvcGVzGAMgAygJEhcKD3Jlc2VydmVkX3Rva2VucxgEIAEoDRIYChBhZG1pdHRlZF91bml4X21zGAUgASgDEjkKCHJlcXVlc3RzGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSNwoGdG9rZW5zGAcgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSMwoHYnVkZ2V0cxgIIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQnVkZ2V0SG9sZBIXCg9kb3duZ3JhZGVkX2Zyb20YCSABKAlKBAgBEAJKBAgCEAMioQEKCkJ1ZGdldEhvbGQSDQoFc2NvcGUYASABKAkSDgoGcGVyaW9kGAIgASgJEhkKEXJlc2VydmVkX25hbm9fdXNkGAMgASgEEhcKD2J1ZGdldF9uYW5vX3VzZBgEIAEoBBIQCghhbGVydF9hdBgFIAMoARIRCgl0ZW5hbnRfaWQYBiABKAkSGwoTcGVyaW9kX2VuZHNfdW5peF9tcxgHIAEoAyJFCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKA0SEQoJcmVtYWluaW5nGAIgASgNEhAKCHJlc2V0X21zGAMgASgNIj4KB0hvbGRpbmcSDwoHcmVwbGljYRgBIAEoCRINCgVzdGFnZRgCIAEoCRITCgtyZXF1ZXN0X2lkcxgDIAMoCSpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKmgKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBGIGcHJvdG8z");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIo4GCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4iNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKEAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmdKBAgDEARSDHJlZGFjdGlvbl9pZCJWCglHdWFyZFBsYW4SOQoMcGxhY2Vob2xkZXJzGAEgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QbGFjZWhvbGRlchIOCgZjYW5hcnkYAiABKAkiKwoLUGxhY2Vob2xkZXISDQoFdG9rZW4YASABKAkSDQoFdmFsdWUYAiABKAkiegoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SFAoMdmFsdWVfaGFzaGVzGAUgAygJIlgKDVJvdXRlRGVjaXNpb24SNwoLZGVwbG95bWVudHMYASADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkRlcGxveW1lbnQSDgoGcG9saWN5GAIgASgJIt4BCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEjIKBnByaWNlcxgHIAEoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUYWJsZUoECAQQBUoECAUQBkoECAYQB1IYaW5wdXRfbmFub191c2RfcGVyX3Rva2VuUhlvdXRwdXRfbmFub191c2RfcGVyX3Rva2VuUh9jYWNoZWRfaW5wdXRfbmFub191c2RfcGVyX3Rva2VuIosBCgpQcmljZVRhYmxlEjEKBGJhc2UYASABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRva2VuUHJpY2VzEhgKEHJlcXVlc3RfcGljb191c2QYAiABKAQSMAoFdGllcnMYAyADKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlByaWNlVGllciJcCglQcmljZVRpZXISGgoSYWJvdmVfaW5wdXRfdG9rZW5zGAEgASgNEjMKBnByaWNlcxgCIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMitgEKC1Rva2VuUHJpY2VzEhYKDmlucHV0X3BpY29fdXNkGAEgASgEEhsKE2NhY2hlX3JlYWRfcGljb191c2QYAiABKAQSHAoUY2FjaGVfd3JpdGVfcGljb191c2QYAyABKAQSHwoXY2FjaGVfd3JpdGVfMWhfcGljb191c2QYBCABKAQSFwoPb3V0cHV0X3BpY29fdXNkGAUgASgEEhoKEnJlYXNvbmluZ19waWNvX3VzZBgGIAEoBCKiAgoJQWRtaXNzaW9uEhQKDGxpbWl0X3Njb3BlcxgDIAMoCRIXCg9yZXNlcnZlZF90b2tlbnMYBCABKA0SGAoQYWRtaXR0ZWRfdW5peF9tcxgFIAEoAxI5CghyZXF1ZXN0cxgGIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjcKBnRva2VucxgHIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjMKB2J1ZGdldHMYCCADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkJ1ZGdldEhvbGQSFwoPZG93bmdyYWRlZF9mcm9tGAkgASgJSgQIARACSgQIAhADIqEBCgpCdWRnZXRIb2xkEg0KBXNjb3BlGAEgASgJEg4KBnBlcmlvZBgCIAEoCRIZChFyZXNlcnZlZF9uYW5vX3VzZBgDIAEoBBIXCg9idWRnZXRfbmFub191c2QYBCABKAQSEAoIYWxlcnRfYXQYBSADKAESEQoJdGVuYW50X2lkGAYgASgJEhsKE3BlcmlvZF9lbmRzX3VuaXhfbXMYByABKAMiRQoPUmF0ZUxpbWl0U3RhdHVzEg0KBWxpbWl0GAEgASgNEhEKCXJlbWFpbmluZxgCIAEoDRIQCghyZXNldF9tcxgDIAEoDSI+CgdIb2xkaW5nEg8KB3JlcGxpY2EYASABKAkSDQoFc3RhZ2UYAiABKAkSEwoLcmVxdWVzdF9pZHMYAyADKAkqWgoLUmVxdWVzdEtpbmQSHAoYUkVRVUVTVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUkVRVUVTVF9LSU5EX0NIQVQQARIWChJSRVFVRVNUX0tJTkRfRU1CRUQQAiqOAQoGQWN0aW9uEhYKEkFDVElPTl9VTlNQRUNJRklFRBAAEhAKDEFDVElPTl9BTExPVxABEg8KC0FDVElPTl9GTEFHEAISEQoNQUNUSU9OX1JFREFDVBADEhAKDEFDVElPTl9CTE9DSxAEEg8KC0FDVElPTl9NQVNLEAUSEwoPQUNUSU9OX1RPS0VOSVpFEAZiBnByb3RvMw");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -191,6 +191,13 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
    * @generated from field: string stream_subject = 19;
    */
   streamSubject: string;
+
+  /**
+   * Set by the guard for the provider's output screening; never copied into events or answers.
+   *
+   * @generated from field: switchyard.pipeline.v1.GuardPlan guard_plan = 26;
+   */
+  guardPlan?: GuardPlan | undefined;
 };
 
 /**
@@ -270,14 +277,6 @@ export type GuardResult = Message<"switchyard.pipeline.v1.GuardResult"> & {
    * @generated from field: repeated switchyard.pipeline.v1.Finding findings = 2;
    */
   findings: Finding[];
-
-  /**
-   * Reserved for reversible redaction (the id that reverses it on the way out); nothing sets
-   * it yet.
-   *
-   * @generated from field: string redaction_id = 3;
-   */
-  redactionId: string;
 };
 
 /**
@@ -286,6 +285,60 @@ export type GuardResult = Message<"switchyard.pipeline.v1.GuardResult"> & {
  */
 export const GuardResultSchema: GenMessage<GuardResult> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 3);
+
+/**
+ * What the provider needs to screen and restore the answer: the placeholders the guard put in
+ * the prompt (tokenize) with the values they stand for, and the request's canary token. It
+ * holds raw values: it lives in the envelope only, and is never published as an event.
+ *
+ * @generated from message switchyard.pipeline.v1.GuardPlan
+ */
+export type GuardPlan = Message<"switchyard.pipeline.v1.GuardPlan"> & {
+  /**
+   * @generated from field: repeated switchyard.pipeline.v1.Placeholder placeholders = 1;
+   */
+  placeholders: Placeholder[];
+
+  /**
+   * The canary token placed in the system prompt; seen in the answer, the answer is stopped.
+   *
+   * @generated from field: string canary = 2;
+   */
+  canary: string;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.GuardPlan.
+ * Use `create(GuardPlanSchema)` to create a new message.
+ */
+export const GuardPlanSchema: GenMessage<GuardPlan> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
+
+/**
+ * @generated from message switchyard.pipeline.v1.Placeholder
+ */
+export type Placeholder = Message<"switchyard.pipeline.v1.Placeholder"> & {
+  /**
+   * The text the upstream sees, e.g. "[EMAIL_1]".
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The original value, restored in the client's answer.
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.Placeholder.
+ * Use `create(PlaceholderSchema)` to create a new message.
+ */
+export const PlaceholderSchema: GenMessage<Placeholder> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
 
 /**
  * @generated from message switchyard.pipeline.v1.Finding
@@ -314,6 +367,14 @@ export type Finding = Message<"switchyard.pipeline.v1.Finding"> & {
    * @generated from field: switchyard.pipeline.v1.Action action = 4;
    */
   action: Action;
+
+  /**
+   * Salted hashes (HMAC-SHA-256, first 16 hex digits) of the distinct values matched, at most
+   * 16: the same value is recognisable across requests without ever being stored.
+   *
+   * @generated from field: repeated string value_hashes = 5;
+   */
+  valueHashes: string[];
 };
 
 /**
@@ -321,7 +382,7 @@ export type Finding = Message<"switchyard.pipeline.v1.Finding"> & {
  * Use `create(FindingSchema)` to create a new message.
  */
 export const FindingSchema: GenMessage<Finding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
 
 /**
  * The router's decision: deployments to try, in order. The provider stage falls back down it.
@@ -347,7 +408,7 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
  * Use `create(RouteDecisionSchema)` to create a new message.
  */
 export const RouteDecisionSchema: GenMessage<RouteDecision> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
 
 /**
  * @generated from message switchyard.pipeline.v1.Deployment
@@ -387,7 +448,7 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
 
 /**
  * A deployment's prices as integers: pico-USD (1e-12 USD), which per token is USD per million
@@ -424,7 +485,7 @@ export type PriceTable = Message<"switchyard.pipeline.v1.PriceTable"> & {
  * Use `create(PriceTableSchema)` to create a new message.
  */
 export const PriceTableSchema: GenMessage<PriceTable> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
 
 /**
  * @generated from message switchyard.pipeline.v1.PriceTier
@@ -446,7 +507,7 @@ export type PriceTier = Message<"switchyard.pipeline.v1.PriceTier"> & {
  * Use `create(PriceTierSchema)` to create a new message.
  */
 export const PriceTierSchema: GenMessage<PriceTier> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
 
 /**
  * Pico-USD per token. Every price is resolved (a cache price the vendor does not list is the
@@ -497,7 +558,7 @@ export type TokenPrices = Message<"switchyard.pipeline.v1.TokenPrices"> & {
  * Use `create(TokenPricesSchema)` to create a new message.
  */
 export const TokenPricesSchema: GenMessage<TokenPrices> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
 
 /**
  * What the meter admitted the request under: the limits it counts against, what it reserved,
@@ -562,7 +623,7 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  * Use `create(AdmissionSchema)` to create a new message.
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
 
 /**
  * One budget a request is charged to: its ledger for the current period, what was reserved
@@ -621,7 +682,7 @@ export type BudgetHold = Message<"switchyard.pipeline.v1.BudgetHold"> & {
  * Use `create(BudgetHoldSchema)` to create a new message.
  */
 export const BudgetHoldSchema: GenMessage<BudgetHold> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
 
 /**
  * @generated from message switchyard.pipeline.v1.RateLimitStatus
@@ -650,7 +711,7 @@ export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> 
  * Use `create(RateLimitStatusSchema)` to create a new message.
  */
 export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -683,7 +744,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind
@@ -712,6 +773,8 @@ export const RequestKindSchema: GenEnum<RequestKind> = /*@__PURE__*/
   enumDesc(file_switchyard_pipeline_v1_envelope, 0);
 
 /**
+ * Weakest to strongest: the strongest action of a screening's findings is its action.
+ *
  * @generated from enum switchyard.pipeline.v1.Action
  */
 export enum Action {
@@ -739,6 +802,20 @@ export enum Action {
    * @generated from enum value: ACTION_BLOCK = 4;
    */
   BLOCK = 4,
+
+  /**
+   * Replaced by asterisks but for the last four characters; irreversible.
+   *
+   * @generated from enum value: ACTION_MASK = 5;
+   */
+  MASK = 5,
+
+  /**
+   * Replaced by a placeholder the answer has the value restored for.
+   *
+   * @generated from enum value: ACTION_TOKENIZE = 6;
+   */
+  TOKENIZE = 6,
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKJBQoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYFyABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYGCABKAQiVwoPVXNhZ2VFdmVudEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjIKBmV2ZW50cxgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVXNhZ2VFdmVudCKRAQoMR3VhcmRWZXJkaWN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIzCgZyZXN1bHQYBCABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EhIKCmF0X3VuaXhfbXMYBSABKAMilgEKC0J1ZGdldEFsZXJ0EhEKCXRlbmFudF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRIOCgZwZXJpb2QYAyABKAkSEAoIZnJhY3Rpb24YBCABKAESFwoPYnVkZ2V0X25hbm9fdXNkGAUgASgEEhYKDnNwZW50X25hbm9fdXNkGAYgASgEEhIKCmF0X3VuaXhfbXMYByABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSLEBQoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYFyABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYGCABKAQSOQoMZ3VhcmRfb3V0cHV0GBkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdCJXCg9Vc2FnZUV2ZW50QmF0Y2gSEAoIYmF0Y2hfaWQYASABKAkSMgoGZXZlbnRzGAIgAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Vc2FnZUV2ZW50IsEBCgxHdWFyZFZlcmRpY3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEQoJZGlyZWN0aW9uGAMgASgJEjMKBnJlc3VsdBgEIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSEgoKYXRfdW5peF9tcxgFIAEoAxIOCgZrZXlfaWQYBiABKAkSDwoHdGVhbV9pZBgHIAEoCRINCgVtb2RlbBgIIAEoCSJdChFHdWFyZFZlcmRpY3RCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRI2Cgh2ZXJkaWN0cxgCIAMoCzIkLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRWZXJkaWN0IpYBCgtCdWRnZXRBbGVydBIRCgl0ZW5hbnRfaWQYASABKAkSDQoFc2NvcGUYAiABKAkSDgoGcGVyaW9kGAMgASgJEhAKCGZyYWN0aW9uGAQgASgBEhcKD2J1ZGdldF9uYW5vX3VzZBgFIAEoBBIWCg5zcGVudF9uYW5vX3VzZBgGIAEoBBISCgphdF91bml4X21zGAcgASgDYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
  * One per request that entered the pipeline, written by the ingress that ended it (from its
@@ -162,6 +162,13 @@ export type UsageEvent = Message<"switchyard.pipeline.v1.UsageEvent"> & {
    * @generated from field: uint64 cost_output_nano_usd = 24;
    */
   costOutputNanoUsd: bigint;
+
+  /**
+   * The screening of the answer (unset when the policy screens no output).
+   *
+   * @generated from field: switchyard.pipeline.v1.GuardResult guard_output = 25;
+   */
+  guardOutput?: GuardResult | undefined;
 };
 
 /**
@@ -199,7 +206,9 @@ export const UsageEventBatchSchema: GenMessage<UsageEventBatch> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_events, 1);
 
 /**
- * Published per screening (input or output) on JetStream for analysis.
+ * One per screening (input or output) that found anything, for analysis: rule ids, actions,
+ * counts and salted hashes of the values, never the values. Written by the ingress that ends
+ * the request, with its usage event.
  *
  * @generated from message switchyard.pipeline.v1.GuardVerdict
  */
@@ -230,6 +239,21 @@ export type GuardVerdict = Message<"switchyard.pipeline.v1.GuardVerdict"> & {
    * @generated from field: int64 at_unix_ms = 5;
    */
   atUnixMs: bigint;
+
+  /**
+   * @generated from field: string key_id = 6;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: string team_id = 7;
+   */
+  teamId: string;
+
+  /**
+   * @generated from field: string model = 8;
+   */
+  model: string;
 };
 
 /**
@@ -238,6 +262,30 @@ export type GuardVerdict = Message<"switchyard.pipeline.v1.GuardVerdict"> & {
  */
 export const GuardVerdictSchema: GenMessage<GuardVerdict> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_events, 2);
+
+/**
+ * What is published on JetStream (subject <prefix>.v1.events.guard), as UsageEventBatch.
+ *
+ * @generated from message switchyard.pipeline.v1.GuardVerdictBatch
+ */
+export type GuardVerdictBatch = Message<"switchyard.pipeline.v1.GuardVerdictBatch"> & {
+  /**
+   * @generated from field: string batch_id = 1;
+   */
+  batchId: string;
+
+  /**
+   * @generated from field: repeated switchyard.pipeline.v1.GuardVerdict verdicts = 2;
+   */
+  verdicts: GuardVerdict[];
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.GuardVerdictBatch.
+ * Use `create(GuardVerdictBatchSchema)` to create a new message.
+ */
+export const GuardVerdictBatchSchema: GenMessage<GuardVerdictBatch> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_events, 3);
 
 /**
  * Published once per budget, period and threshold when settled spend reaches a fraction of
@@ -289,5 +337,5 @@ export type BudgetAlert = Message<"switchyard.pipeline.v1.BudgetAlert"> & {
  * Use `create(BudgetAlertSchema)` to create a new message.
  */
 export const BudgetAlertSchema: GenMessage<BudgetAlert> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_events, 3);
+  messageDesc(file_switchyard_pipeline_v1_events, 4);
 

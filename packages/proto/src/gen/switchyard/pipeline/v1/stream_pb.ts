@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Admission, StageTiming } from "./envelope_pb.js";
+import type { Admission, GuardResult, StageTiming } from "./envelope_pb.js";
 import { file_switchyard_pipeline_v1_envelope } from "./envelope_pb.js";
 import type { ErrorInfo } from "./error_pb.js";
 import { file_switchyard_pipeline_v1_error } from "./error_pb.js";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/stream.proto.
  */
 export const file_switchyard_pipeline_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL4AgoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSNAoJYWRtaXNzaW9uGAkgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SMAoHb3V0Y29tZRgHIAEoCzIfLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuT3V0Y29tZRIPCgdhdHRlbXB0GAggASgNQgYKBGtpbmQijQEKClN0cmVhbURvbmUSIwoFdXNhZ2UYASABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEjQKB3RpbWluZ3MYAiADKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0YWdlVGltaW5nEhAKCHByb3ZpZGVyGAMgASgJEhIKCmRlcGxveW1lbnQYBCABKAkiLAoGQ2FuY2VsEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGcmVhc29uGAIgASgJYgZwcm90bzM", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKsAwoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSNAoJYWRtaXNzaW9uGAkgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SMgoFZ3VhcmQYCiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EjAKB291dGNvbWUYByABKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLk91dGNvbWUSDwoHYXR0ZW1wdBgIIAEoDUIGCgRraW5kIo0BCgpTdHJlYW1Eb25lEiMKBXVzYWdlGAEgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRI0Cgd0aW1pbmdzGAIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIQCghwcm92aWRlchgDIAEoCRISCgpkZXBsb3ltZW50GAQgASgJIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
 
 /**
  * One frame of a streamed answer, published by the provider stage straight to the ingress
@@ -73,6 +73,13 @@ export type StreamFrame = Message<"switchyard.pipeline.v1.StreamFrame"> & {
    * @generated from field: switchyard.pipeline.v1.Admission admission = 9;
    */
   admission?: Admission | undefined;
+
+  /**
+   * On the first frame only: what the guard did with the prompt (the answer's x-switchyard-guard).
+   *
+   * @generated from field: switchyard.pipeline.v1.GuardResult guard = 10;
+   */
+  guard?: GuardResult | undefined;
 
   /**
    * On the terminal frame (done or error): what the provider knows for the usage event.
