@@ -51,8 +51,11 @@ export interface GatewayOptions {
   limitedRpm?: number;
   /** The gateway file's `guard` section (defaults otherwise). */
   guard?: Record<string, unknown>;
-  /** Changes the generated gateway file before it is written (teams, limits, more keys). */
-  gatewayFile?: (config: Record<string, unknown>) => void;
+  /**
+   * Changes the generated gateway file before it is written (teams, limits, more keys); `mockUrl`
+   * is the MOCK provider's, for providers of the test's own.
+   */
+  gatewayFile?: (config: Record<string, unknown>, ctx: { mockUrl: string }) => void;
 }
 
 const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
@@ -109,7 +112,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
     ],
     guard: opts.guard,
   });
-  opts.gatewayFile?.(file);
+  opts.gatewayFile?.(file, { mockUrl: m });
   writeGatewayConfig(config, file);
   const httpPort = await freePort();
   const grpcPort = await freePort();

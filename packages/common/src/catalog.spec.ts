@@ -63,3 +63,33 @@ describe("buildCatalog prices", () => {
     assert.equal(catalog.get("llama")?.deployments[0]?.prices?.base?.inputPicoUsd, 0n);
   });
 });
+
+describe("buildCatalog retry policy", () => {
+  const withRetry = (retry: unknown) =>
+    gatewayConfigSchema.safeParse({
+      providers: { local: { type: "openai-compatible", base_url: "http://127.0.0.1:8000/v1" } },
+      models: [{ alias: "m", retry, deployments: [{ id: "d", provider: "local", model: "x" }] }],
+    });
+
+  it("puts the alias's retry policy on its entry, with the defaults filled in", () => {
+    const parsed = withRetry({ attempts: 2 });
+    assert.ok(parsed.success);
+    const retry = buildCatalog(parsed.data).get("m")?.retry;
+    assert.deepEqual([retry?.attempts, retry?.baseMs, retry?.maxMs], [2, 500, 8000]);
+  });
+
+  it("carries none when the alias retries nothing", () => {
+    for (const retry of [undefined, { attempts: 0, base_ms: 10 }]) {
+      const parsed = withRetry(retry);
+      assert.ok(parsed.success);
+      assert.equal(buildCatalog(parsed.data).get("m")?.retry, undefined, JSON.stringify(retry));
+    }
+  });
+
+  it("rejects a policy whose max_ms is below its base_ms, or that has no attempts", () => {
+    const bad = withRetry({ attempts: 1, base_ms: 1000, max_ms: 100 });
+    assert.equal(bad.success, false);
+    assert.match(JSON.stringify(bad.error?.issues), /max_ms must be at least base_ms/);
+    assert.equal(withRetry({ base_ms: 100 }).success, false);
+  });
+});

@@ -1,7 +1,8 @@
 // The model catalog from the gateway file: aliases clients send, and the deployments behind
-// each, with their prices resolved once, here, into integer price tables (prices.ts).
+// each, with their prices resolved once, here, into integer price tables (prices.ts), and the
+// alias's retry policy.
 import { create } from "@bufbuild/protobuf";
-import { DeploymentSchema, type Deployment } from "@switchyard/proto";
+import { DeploymentSchema, RetryPolicySchema, type Deployment, type RetryPolicy } from "@switchyard/proto";
 import type { GatewayConfig } from "./gateway-config.js";
 import type { Logger } from "./logging.js";
 import { buildPriceTable } from "./prices.js";
@@ -10,6 +11,8 @@ export interface CatalogEntry {
   alias: string;
   kind: "chat" | "embedding";
   deployments: Deployment[];
+  /** Retries on the same deployment, for the route; undefined when the alias makes none. */
+  retry: RetryPolicy | undefined;
 }
 
 export type Catalog = ReadonlyMap<string, CatalogEntry>;
@@ -18,9 +21,15 @@ export type Catalog = ReadonlyMap<string, CatalogEntry>;
 export function buildCatalog(cfg: GatewayConfig, log?: Pick<Logger, "warn">): Catalog {
   const out = new Map<string, CatalogEntry>();
   for (const model of cfg.models) {
+    const r = model.retry;
     out.set(model.alias, {
       alias: model.alias,
       kind: model.kind,
+      // Built once, and left off the route (no bytes on the envelope) when it retries nothing.
+      retry:
+        r === undefined || r.attempts === 0
+          ? undefined
+          : create(RetryPolicySchema, { attempts: r.attempts, baseMs: r.base_ms, maxMs: r.max_ms }),
       deployments: model.deployments.map((d) => {
         const provider = cfg.providers[d.provider]?.type ?? "";
         const prices = buildPriceTable(provider, d.model, d, (reason) =>

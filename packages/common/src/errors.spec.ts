@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { EnvelopeSchema, OutcomeSchema } from "@switchyard/proto";
 import { GatewayError } from "./errors.js";
+import { failedReply } from "./stage-step.js";
 
 describe("GatewayError", () => {
   it("maps codes to HTTP and gRPC statuses with retryability", () => {
@@ -34,6 +37,17 @@ describe("GatewayError", () => {
       [back.code, back.message, back.retryAfterMs, back.stage, back.field, back.retryable],
       ["rate_limited", "slow down", 1500, "meter", "model", true],
     );
+  });
+
+  it("keeps the provider's outcome when attributed to a stage, and answers with it", () => {
+    const outcome = create(OutcomeSchema, { deployment: "mini-eu", attempts: 3, fallbacks: 1 });
+    const err = new GatewayError("upstream_error", "bad gateway", { upstreamStatus: 503 })
+      .withOutcome(outcome)
+      .atStage("provider");
+    assert.deepEqual([err.stage, err.upstreamStatus, err.outcome], ["provider", 503, outcome]);
+    const reply = failedReply(create(EnvelopeSchema, { requestId: "r1" }), err);
+    assert.equal(reply.result.case, "error");
+    assert.deepEqual([reply.outcome?.deployment, reply.outcome?.attempts], ["mini-eu", 3]);
   });
 
   it("renders OpenAI's error body with the field as param", () => {

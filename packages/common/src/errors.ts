@@ -2,7 +2,7 @@
 // gRPC status, NATS (ErrorInfo in a Reply), JetStream (nak/term).
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { ErrorInfoSchema, type ErrorInfo } from "@switchyard/proto";
+import { ErrorInfoSchema, type ErrorInfo, type Outcome } from "@switchyard/proto";
 
 export type ErrorCode =
   | "invalid_argument"
@@ -125,6 +125,11 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** Headers (HTTP) or metadata (gRPC) the door sends with the error, e.g. x-ratelimit-*. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * What the provider knows of a request it could not serve (the deployment tried last, the
+   * attempts), for the error answer's headers and the usage event.
+   */
+  outcome?: Outcome;
   cause?: unknown;
 }
 
@@ -137,6 +142,7 @@ export class GatewayError extends Error {
   readonly stage: string;
   readonly upstreamStatus: number;
   readonly headers: Readonly<Record<string, string>>;
+  readonly outcome: Outcome | undefined;
 
   constructor(code: ErrorCode, message: string, opts: GatewayErrorOptions = {}) {
     super(message, { cause: opts.cause });
@@ -147,6 +153,7 @@ export class GatewayError extends Error {
     this.stage = opts.stage ?? "";
     this.upstreamStatus = opts.upstreamStatus ?? 0;
     this.headers = opts.headers ?? {};
+    this.outcome = opts.outcome;
   }
 
   get httpStatus(): number {
@@ -172,14 +179,25 @@ export class GatewayError extends Error {
 
   /** The same error, attributed to a stage. */
   atStage(stage: string): GatewayError {
+    return this.with({ stage });
+  }
+
+  /** The same error, with the provider's outcome of the request. */
+  withOutcome(outcome: Outcome): GatewayError {
+    return this.with({ outcome });
+  }
+
+  private with(changes: GatewayErrorOptions): GatewayError {
     return new GatewayError(this.code, this.message, {
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
       field: this.field,
+      stage: this.stage,
       upstreamStatus: this.upstreamStatus,
       headers: this.headers,
-      stage,
+      outcome: this.outcome,
       cause: this.cause,
+      ...changes,
     });
   }
 

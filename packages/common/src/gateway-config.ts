@@ -50,9 +50,27 @@ const deploymentSchema = z.strictObject({
   request_usd: usdPrice,
 });
 
+/**
+ * Retries of a retryable failure (429, 5xx, connect errors, timeouts) on the same deployment
+ * before falling back to the next, with exponential backoff and full jitter; the upstream's
+ * Retry-After is honoured up to `max_ms` (docs/routing.md). Without it, none: a retryable
+ * failure falls back at once.
+ */
+const retrySchema = z
+  .strictObject({
+    /** Retries per deployment (so up to attempts + 1 calls to each). */
+    attempts: z.number().int().min(0).max(10),
+    /** The backoff before the first retry is a random time below this; it doubles per retry. */
+    base_ms: z.number().int().positive().default(500),
+    /** No wait is longer: not the backoff, and not a Retry-After (longer ones fall back). */
+    max_ms: z.number().int().positive().max(600_000).default(8_000),
+  })
+  .refine((r) => r.max_ms >= r.base_ms, { message: "max_ms must be at least base_ms", path: ["max_ms"] });
+
 const modelSchema = z.strictObject({
   alias: z.string().min(1),
   kind: z.enum(["chat", "embedding"]).default("chat"),
+  retry: retrySchema.optional(),
   deployments: z.array(deploymentSchema).min(1),
 });
 
@@ -213,6 +231,7 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
+export type RetryConfig = z.infer<typeof retrySchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
 export type TeamConfig = z.infer<typeof teamSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;

@@ -68,5 +68,6 @@ export function failedReply(env: Envelope, err: GatewayError): Reply {
     timings: env.timings,
     guard: env.guard,
     admission: env.admission,
+    outcome: err.outcome,
   });
 }

@@ -28,6 +28,7 @@ import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
 import { chatPromptTokens, embedPromptTokens, encodingFor } from "./prompt-tokens.js";
 import { guardHeader } from "./guard-header.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
+import { servedHeaders } from "./served-headers.js";
 import type { KeyStore } from "./keys.js";
 import type { PipelineClient } from "./pipeline-client.js";
 
@@ -54,13 +55,21 @@ export interface Answer<T> {
   value: T;
   requestId: string;
   timings: StageTiming[];
-  /** The x-ratelimit-* headers of the limits the request counted against. */
+  /**
+   * The answer's headers: the x-ratelimit-* of the limits the request counted against,
+   * x-switchyard-guard, x-switchyard-deployment and x-switchyard-attempts.
+   */
   headers: Record<string, string>;
+  /** What gRPC repeats in its trailers: x-switchyard-deployment and x-switchyard-attempts. */
+  trailers: Record<string, string>;
 }
 
 export type StreamItem =
+  /** `headers` are the answer's (as Answer's), on the first chunk only; later chunks have none. */
   | { type: "chunk"; chunk: ChatChunk; timings: StageTiming[]; headers: Record<string, string> }
-  | { type: "done"; done: StreamDone };
+  | { type: "done"; done: StreamDone; trailers: Record<string, string> };
+
+const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 export interface Gateway {
   authenticate(presentedKey: string | undefined): Promise<KeyInfo>;
@@ -159,6 +168,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw GatewayError.fromInfo(reply.result.value, {
         ...rateLimitHeaders(reply.admission),
         ...guardHeader(reply.guard),
+        ...servedHeaders(reply.outcome?.deployment, reply.outcome?.attempts),
       });
     const value = pick(reply);
     if (value === undefined)
@@ -172,6 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pick: (r: Reply) => T | undefined,
   ): Promise<Answer<T>> {
     const reply = await deps.client.unary(f, opts.signal);
+    const served = servedHeaders(reply.outcome?.deployment, reply.outcome?.attempts);
     return {
       value: failOnError(reply, pick),
       requestId: f.env.requestId,
@@ -179,7 +190,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       headers: {
         ...rateLimitHeaders(reply.admission),
         ...guardHeader(reply.guard, reply.outcome?.guardOutput),
+        ...served,
       },
+      trailers: served,
     };
   }
 
@@ -214,19 +227,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
           failOnError(event.reply, () => undefined);
           throw new GatewayError("internal", "the pipeline answered a stream with a unary reply");
         }
-        const kind = event.frame.kind;
+        const { frame } = event;
+        const kind = frame.kind;
         switch (kind.case) {
           case "chunk":
             yield {
               type: "chunk",
               chunk: kind.value,
-              timings: event.frame.timings,
-              headers: { ...rateLimitHeaders(event.frame.admission), ...guardHeader(event.frame.guard) },
+              timings: frame.timings,
+              // Only the first chunk's reach the client, as the answer's headers.
+              headers:
+                frame.seq === 0n
+                  ? {
+                      ...rateLimitHeaders(frame.admission),
+                      ...guardHeader(frame.guard),
+                      ...servedHeaders(kind.value.deployment, frame.attempts),
+                    }
+                  : NO_HEADERS,
             };
             break;
           case "done":
             deps.onTimings(kind.value.timings);
-            yield { type: "done", done: kind.value };
+            yield {
+              type: "done",
+              done: kind.value,
+              trailers: servedHeaders(frame.outcome?.deployment, frame.outcome?.attempts),
+            };
             return;
           case "error":
             throw GatewayError.fromInfo(kind.value);

@@ -101,15 +101,21 @@ function authenticate(gateway: Gateway, call: Call): Promise<KeyInfo> {
   );
 }
 
+/** The answer's metadata: its id, where the time went, and its headers (limits, guard, who served it). */
 function answerHeaders(
   requestId: string,
   timings: Parameters<typeof timingHeader>[0],
-  rateLimits: Record<string, string>,
+  headers: Record<string, string>,
 ): Metadata {
-  const md = new Metadata();
-  for (const [name, value] of Object.entries(rateLimits)) md.set(name, value);
+  const md = metadataOf(headers);
   md.set("x-request-id", requestId);
   md.set("x-switchyard-timing", timingHeader(timings));
+  return md;
+}
+
+function metadataOf(headers: Record<string, string>): Metadata {
+  const md = new Metadata();
+  for (const [name, value] of Object.entries(headers)) md.set(name, value);
   return md;
 }
 
@@ -133,6 +139,7 @@ export async function startGrpcDoor(opts: {
         requestId: string;
         timings: Parameters<typeof timingHeader>[0];
         headers: Record<string, string>;
+        trailers: Record<string, string>;
       }>,
     ) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -141,7 +148,7 @@ export async function startGrpcDoor(opts: {
         const key = await authenticate(gateway, call);
         const answer = await fn(key, requestOf(call), { ...callOptions(gateway, call), workStartedNs });
         call.sendMetadata(answerHeaders(answer.requestId, answer.timings, answer.headers));
-        callback(null, answer.value);
+        callback(null, answer.value, metadataOf(answer.trailers));
       })().catch((err: unknown) => callback(toServiceError(err)));
     };
 
@@ -170,6 +177,7 @@ export async function startGrpcDoor(opts: {
         const request = requestOf(call);
         const c = { ...callOptions(gateway, call), workStartedNs };
         let sentHeaders = false;
+        let trailers: Record<string, string> = {};
         for await (const item of gateway.chatStream(key, request, c)) {
           if (!sentHeaders) {
             call.sendMetadata(
@@ -182,16 +190,19 @@ export async function startGrpcDoor(opts: {
           if (item.type === "chunk") {
             // A slow reader holds the stream back here rather than filling ingress's memory.
             if (!call.write(item.chunk) && !call.cancelled) await drained(call);
-          } else if (request.includeUsage)
-            call.write(
-              create(ChatChunkSchema, {
-                usage: item.done.usage,
-                provider: item.done.provider,
-                deployment: item.done.deployment,
-              }),
-            );
+          } else {
+            trailers = item.trailers;
+            if (request.includeUsage)
+              call.write(
+                create(ChatChunkSchema, {
+                  usage: item.done.usage,
+                  provider: item.done.provider,
+                  deployment: item.done.deployment,
+                }),
+              );
+          }
         }
-        call.end();
+        call.end(metadataOf(trailers));
       })().catch((err: unknown) => {
         if (!call.cancelled) call.emit("error", toServiceError(err));
       });

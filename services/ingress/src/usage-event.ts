@@ -50,6 +50,7 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     ttftMs: o?.ttftMs ?? 0,
     upstreamMs: o?.upstreamMs ?? 0,
     fallbacks: o?.fallbacks ?? 0,
+    attempts: o?.attempts ?? 0,
     timings: [...end.timings],
     guard: end.guard ?? o?.guard ?? env.guard,
     guardOutput: o?.guardOutput,

@@ -10,7 +10,7 @@ runStage({
     resolveProviderSecrets(loaded.gateway, source);
     return loaded;
   },
-  wire: ({ gateway, nats, log, replies, instance, subjects }) => {
+  wire: ({ gateway, nats, log, replies, instance, subjects, side }) => {
     const worker = createProviderWorker({
       gateway,
       secretsFrom: process.env,
@@ -19,6 +19,7 @@ runStage({
       replies,
       log,
       instance,
+      registry: side.registry,
     });
     return Promise.resolve({ handler: worker.handler, close: worker.close });
   },

@@ -1,7 +1,10 @@
-// Provider stage: calls the upstream for the router's deployments in order. Failures before
-// the first byte reaches the client (429, 5xx, connect errors, timeouts) fall through to the
-// next deployment; after it, the client gets an explicit error frame. The answer, or the
-// stream's terminal frame, carries the Outcome ingress needs for the request's usage event.
+// Provider stage: calls the upstream for the router's deployments in order. A retryable failure
+// before the first byte reaches the client (429, 5xx, connect errors, timeouts) is retried on the
+// same deployment as the route's retry policy allows (retries.ts), then falls through to the
+// next deployment; after the first byte, the client gets an explicit error frame. The answer, or
+// the stream's terminal frame, carries the Outcome ingress needs for the request's usage event
+// and headers (deployment, attempts); so does the error that ends a request no deployment served.
+import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import {
   costOf,
@@ -33,6 +36,8 @@ import type { AnswerScreen, AnswerScreens } from "@switchyard/guard/output";
 import type { ProviderAdapter, ProviderId, UpstreamRequest, UpstreamTarget } from "@switchyard/providers";
 import type { Cancellations } from "./cancellations.js";
 import type { Cooldowns } from "./cooldowns.js";
+import type { AttemptMetrics } from "./metrics.js";
+import { decideRetry } from "./retries.js";
 import type { UpstreamPools, UpstreamResponse } from "./upstream-http.js";
 
 export interface ConfiguredProvider {
@@ -52,6 +57,14 @@ export interface ProviderStageDeps {
   cooldowns: Cooldowns;
   /** Output screening by the tenant's guard policy (PII, secrets, canary, placeholders). */
   answerScreens?: AnswerScreens;
+  /** Counts every upstream call by deployment and what followed it. */
+  attempts?: AttemptMetrics;
+}
+
+/** Where a request stands in its route: deployments passed over, and upstream calls made. */
+interface Tries {
+  fallbacks: number;
+  attempts: number;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -135,7 +148,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
   function outcomeOf(
     env: Envelope,
     d: Deployment,
-    fallbacks: number,
+    tries: Tries,
     usage: Usage | undefined,
     times: { upstreamMs: number; ttftMs: number },
     screen?: AnswerScreen,
@@ -151,7 +164,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       costOutputNanoUsd: cost.outputNanoUsd,
       ttftMs: times.ttftMs,
       upstreamMs: times.upstreamMs,
-      fallbacks,
+      fallbacks: tries.fallbacks,
+      attempts: tries.attempts,
       guard: env.guard,
       guardOutput: screen?.result(),
     });
@@ -172,7 +186,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
   async function unary(
     flight: Flight,
     d: Deployment,
-    fallbacks: number,
+    tries: Tries,
     started: bigint,
     signal: AbortSignal,
   ): Promise<Reply> {
@@ -216,7 +230,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const outcome = outcomeOf(
       env,
       d,
-      fallbacks,
+      tries,
       usage,
       { upstreamMs: Math.round(upstreamMs), ttftMs: 0 },
       screen,
@@ -231,15 +245,18 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     });
   }
 
-  /** Streams one attempt. Throws only before the first frame; after it, ends the stream itself. */
+  /**
+   * Streams one attempt. Throws only before the first frame; after it, ends the stream itself,
+   * and says whether it ended well.
+   */
   async function stream(
     flight: Flight,
     d: Deployment,
-    fallbacks: number,
+    tries: Tries,
     started: bigint,
     signal: AbortSignal,
     deadline: AbortSignal,
-  ): Promise<void> {
+  ): Promise<"ok" | "failed"> {
     const { env } = flight;
     const { adapter, target, providerId } = resolve(d);
     const t0 = performance.now();
@@ -254,9 +271,11 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
         env,
         create(StreamFrameSchema, {
           requestId: env.requestId,
-          // The first frame also tells ingress what the meter admitted the request under.
+          // The first frame also tells ingress what the meter admitted the request under, what
+          // the guard did, and how many upstream calls it took to start.
           admission: seq === 0n ? env.admission : undefined,
           guard: seq === 0n ? env.guard : undefined,
+          attempts: seq === 0n ? tries.attempts : 0,
           seq: seq++,
           kind,
           timings,
@@ -314,8 +333,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       sendFrame(
         { case: "done", value: done },
         [],
-        outcomeOf(env, d, fallbacks, usage, { upstreamMs, ttftMs }, screen),
+        outcomeOf(env, d, tries, usage, { upstreamMs, ttftMs }, screen),
       );
+      return "ok";
     } catch (err) {
       res.body.destroy();
       const gerr = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
@@ -324,9 +344,57 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       sendFrame(
         { case: "error", value: gerr.toInfo() },
         [],
-        outcomeOf(env, d, fallbacks, undefined, { upstreamMs, ttftMs }, screen),
+        outcomeOf(env, d, tries, undefined, { upstreamMs, ttftMs }, screen),
       );
+      return "failed";
     }
+  }
+
+  /**
+   * What follows a failed call to `d`: "retry" it after the backoff (a client cancel or the
+   * deadline cuts the wait short, and then it is "end"), "fall_back" to the next deployment, or
+   * "end" the request with this error.
+   */
+  async function afterFailure(
+    env: Envelope,
+    d: Deployment,
+    err: GatewayError,
+    retried: number,
+    more: boolean,
+    signal: AbortSignal,
+  ): Promise<"retry" | "fall_back" | "end"> {
+    if (err.code === "rate_limited" || err.code === "upstream_error")
+      deps.cooldowns.note(d.id, err.retryAfterMs);
+    if (!err.retryable || signal.aborted) {
+      deps.attempts?.(d.id, "failed");
+      return "end";
+    }
+    const next = decideRetry({
+      policy: env.route?.retry,
+      retried,
+      retryAfterMs: err.retryAfterMs,
+      msLeft: Number(env.deadlineUnixMs) - Date.now(),
+    });
+    const why = {
+      requestId: env.requestId,
+      deployment: d.id,
+      code: err.code,
+      upstreamStatus: err.upstreamStatus,
+    };
+    if (next.retry) {
+      deps.attempts?.(d.id, "retried");
+      deps.log.warn({ ...why, waitMs: next.waitMs }, "retrying");
+      try {
+        if (next.waitMs > 0) await sleep(next.waitMs, undefined, { signal });
+      } catch {
+        return "end";
+      }
+      return "retry";
+    }
+    deps.attempts?.(d.id, more ? "fell_back" : "failed");
+    if (!more) return "end";
+    deps.log.warn({ ...why, retries: retried, stopped: next.reason }, "falling back");
+    return "fall_back";
   }
 
   return async (flight) => {
@@ -338,30 +406,34 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       throw new GatewayError("internal", "the envelope reached the provider without a route");
     const tracked = deps.cancellations.track(env.requestId, deadline);
     const signal = tracked.signal;
-    let last: GatewayError | undefined;
+    const failure = (err: unknown): GatewayError =>
+      transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
+    const tries: Tries = { fallbacks: 0, attempts: 0 };
     try {
-      for (const [attempt, d] of deployments.entries()) {
-        try {
-          if (env.stream) await stream(flight, d, attempt, started, signal, deadline);
-          else replies.reply(env, await unary(flight, d, attempt, started, signal));
-          return "answered";
-        } catch (err) {
-          last = transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
-          if (last.code === "rate_limited" || last.code === "upstream_error")
-            deps.cooldowns.note(d.id, last.retryAfterMs);
-          if (!last.retryable || signal.aborted) break;
-          deps.log.warn(
-            {
-              requestId: env.requestId,
-              deployment: d.id,
-              code: last.code,
-              upstreamStatus: last.upstreamStatus,
-            },
-            "falling back",
-          );
+      for (const [index, d] of deployments.entries()) {
+        tries.fallbacks = index;
+        for (let retried = 0; ; retried++) {
+          tries.attempts++;
+          let err: GatewayError;
+          try {
+            if (env.stream) deps.attempts?.(d.id, await stream(flight, d, tries, started, signal, deadline));
+            else {
+              replies.reply(env, await unary(flight, d, tries, started, signal));
+              deps.attempts?.(d.id, "ok");
+            }
+            return "answered";
+          } catch (thrown) {
+            err = failure(thrown);
+          }
+          const step = await afterFailure(env, d, err, retried, index < deployments.length - 1, signal);
+          if (step === "retry") continue;
+          if (step === "fall_back") break;
+          // A wait cut short ends with the cancel's or the deadline's error, not the upstream's.
+          if (signal.aborted) err = failure(signal.reason);
+          throw err.withOutcome(outcomeOf(env, d, tries, undefined, { upstreamMs: 0, ttftMs: 0 }));
         }
       }
-      throw last ?? new GatewayError("internal", "no deployment was tried");
+      throw new GatewayError("internal", "the route ended without an answer or an error");
     } finally {
       tracked.release();
     }

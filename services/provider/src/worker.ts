@@ -12,8 +12,10 @@ import {
 } from "@switchyard/common";
 import { createAnswerScreens } from "@switchyard/guard/output";
 import { providers as adapters } from "@switchyard/providers";
+import type { Registry } from "prom-client";
 import { createCancellations } from "./cancellations.js";
 import { createCooldowns } from "./cooldowns.js";
+import { createAttemptMetrics } from "./metrics.js";
 import { createProviderStage, type ConfiguredProvider } from "./stage.js";
 import { createUpstreamPools } from "./upstream-http.js";
 
@@ -31,6 +33,8 @@ export function createProviderWorker(deps: {
   replies: ReplySink;
   log: Logger;
   instance: string;
+  /** Where the provider's metrics are registered (the process's, or ingress's when inline). */
+  registry?: Registry;
 }): ProviderWorker {
   const secrets = resolveProviderSecrets(deps.gateway, deps.secretsFrom);
   const configured = new Map<string, ConfiguredProvider>();
@@ -60,6 +64,7 @@ export function createProviderWorker(deps: {
     pools,
     cancellations,
     cooldowns: createCooldowns(),
+    attempts: deps.registry === undefined ? undefined : createAttemptMetrics(deps.registry),
     answerScreens: createAnswerScreens(deps.gateway.guard, deps.secretsFrom.SWITCHYARD_GUARD_HASH_SALT),
   });
   return {

@@ -1,5 +1,6 @@
-// Router stage: resolves the model alias to its deployments, in the order the policy gives.
-// Today the policy is "pinned" (catalog order); cost/latency ordering from live stats comes later.
+// Router stage: resolves the model alias to its deployments, in the order the policy gives, with
+// the alias's retry policy. Today the policy is "pinned" (catalog order); cost/latency ordering
+// from live stats comes later.
 import { create } from "@bufbuild/protobuf";
 import { GatewayError, type Catalog, type StageHandler } from "@switchyard/common";
 import { RequestKind, RouteDecisionSchema } from "@switchyard/proto";
@@ -20,7 +21,11 @@ export function createRouterStage(deps: { catalog: Catalog }): StageHandler {
         },
       );
     }
-    env.route = create(RouteDecisionSchema, { deployments: entry.deployments, policy: "pinned" });
+    env.route = create(RouteDecisionSchema, {
+      deployments: entry.deployments,
+      policy: "pinned",
+      retry: entry.retry,
+    });
     return Promise.resolve("next");
   };
 }

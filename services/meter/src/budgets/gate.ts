@@ -131,6 +131,7 @@ export function createBudgetGate(
         env.route = create(RouteDecisionSchema, {
           deployments: alternative.deployments,
           policy: `over_budget:${env.route?.policy ?? ""}`,
+          retry: alternative.retry,
         });
         amount = maxCostOf(env);
         result = await reserve(amount);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIo4GCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4iNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKEAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmdKBAgDEARSDHJlZGFjdGlvbl9pZCJWCglHdWFyZFBsYW4SOQoMcGxhY2Vob2xkZXJzGAEgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QbGFjZWhvbGRlchIOCgZjYW5hcnkYAiABKAkiKwoLUGxhY2Vob2xkZXISDQoFdG9rZW4YASABKAkSDQoFdmFsdWUYAiABKAkiegoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SFAoMdmFsdWVfaGFzaGVzGAUgAygJIlgKDVJvdXRlRGVjaXNpb24SNwoLZGVwbG95bWVudHMYASADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkRlcGxveW1lbnQSDgoGcG9saWN5GAIgASgJIt4BCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhYKDnVwc3RyZWFtX21vZGVsGAMgASgJEjIKBnByaWNlcxgHIAEoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUYWJsZUoECAQQBUoECAUQBkoECAYQB1IYaW5wdXRfbmFub191c2RfcGVyX3Rva2VuUhlvdXRwdXRfbmFub191c2RfcGVyX3Rva2VuUh9jYWNoZWRfaW5wdXRfbmFub191c2RfcGVyX3Rva2VuIosBCgpQcmljZVRhYmxlEjEKBGJhc2UYASABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRva2VuUHJpY2VzEhgKEHJlcXVlc3RfcGljb191c2QYAiABKAQSMAoFdGllcnMYAyADKAsyIS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlByaWNlVGllciJcCglQcmljZVRpZXISGgoSYWJvdmVfaW5wdXRfdG9rZW5zGAEgASgNEjMKBnByaWNlcxgCIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMitgEKC1Rva2VuUHJpY2VzEhYKDmlucHV0X3BpY29fdXNkGAEgASgEEhsKE2NhY2hlX3JlYWRfcGljb191c2QYAiABKAQSHAoUY2FjaGVfd3JpdGVfcGljb191c2QYAyABKAQSHwoXY2FjaGVfd3JpdGVfMWhfcGljb191c2QYBCABKAQSFwoPb3V0cHV0X3BpY29fdXNkGAUgASgEEhoKEnJlYXNvbmluZ19waWNvX3VzZBgGIAEoBCKiAgoJQWRtaXNzaW9uEhQKDGxpbWl0X3Njb3BlcxgDIAMoCRIXCg9yZXNlcnZlZF90b2tlbnMYBCABKA0SGAoQYWRtaXR0ZWRfdW5peF9tcxgFIAEoAxI5CghyZXF1ZXN0cxgGIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjcKBnRva2VucxgHIAEoCzInLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmF0ZUxpbWl0U3RhdHVzEjMKB2J1ZGdldHMYCCADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkJ1ZGdldEhvbGQSFwoPZG93bmdyYWRlZF9mcm9tGAkgASgJSgQIARACSgQIAhADIqEBCgpCdWRnZXRIb2xkEg0KBXNjb3BlGAEgASgJEg4KBnBlcmlvZBgCIAEoCRIZChFyZXNlcnZlZF9uYW5vX3VzZBgDIAEoBBIXCg9idWRnZXRfbmFub191c2QYBCABKAQSEAoIYWxlcnRfYXQYBSADKAESEQoJdGVuYW50X2lkGAYgASgJEhsKE3BlcmlvZF9lbmRzX3VuaXhfbXMYByABKAMiRQoPUmF0ZUxpbWl0U3RhdHVzEg0KBWxpbWl0GAEgASgNEhEKCXJlbWFpbmluZxgCIAEoDRIQCghyZXNldF9tcxgDIAEoDSI+CgdIb2xkaW5nEg8KB3JlcGxpY2EYASABKAkSDQoFc3RhZ2UYAiABKAkSEwoLcmVxdWVzdF9pZHMYAyADKAkqWgoLUmVxdWVzdEtpbmQSHAoYUkVRVUVTVF9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRUkVRVUVTVF9LSU5EX0NIQVQQARIWChJSRVFVRVNUX0tJTkRfRU1CRUQQAiqOAQoGQWN0aW9uEhYKEkFDVElPTl9VTlNQRUNJRklFRBAAEhAKDEFDVElPTl9BTExPVxABEg8KC0FDVElPTl9GTEFHEAISEQoNQUNUSU9OX1JFREFDVBADEhAKDEFDVElPTl9CTE9DSxAEEg8KC0FDVElPTl9NQVNLEAUSEwoPQUNUSU9OX1RPS0VOSVpFEAZiBnByb3RvMw");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIo4GCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4iNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKEAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmdKBAgDEARSDHJlZGFjdGlvbl9pZCJWCglHdWFyZFBsYW4SOQoMcGxhY2Vob2xkZXJzGAEgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QbGFjZWhvbGRlchIOCgZjYW5hcnkYAiABKAkiKwoLUGxhY2Vob2xkZXISDQoFdG9rZW4YASABKAkSDQoFdmFsdWUYAiABKAkiegoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SFAoMdmFsdWVfaGFzaGVzGAUgAygJIowBCg1Sb3V0ZURlY2lzaW9uEjcKC2RlcGxveW1lbnRzGAEgAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5EZXBsb3ltZW50Eg4KBnBvbGljeRgCIAEoCRIyCgVyZXRyeRgDIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmV0cnlQb2xpY3kiQAoLUmV0cnlQb2xpY3kSEAoIYXR0ZW1wdHMYASABKA0SDwoHYmFzZV9tcxgCIAEoDRIOCgZtYXhfbXMYAyABKA0i3gEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSMgoGcHJpY2VzGAcgASgLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRhYmxlSgQIBBAFSgQIBRAGSgQIBhAHUhhpbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4iiwEKClByaWNlVGFibGUSMQoEYmFzZRgBIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMSGAoQcmVxdWVzdF9waWNvX3VzZBgCIAEoBBIwCgV0aWVycxgDIAMoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUaWVyIlwKCVByaWNlVGllchIaChJhYm92ZV9pbnB1dF90b2tlbnMYASABKA0SMwoGcHJpY2VzGAIgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcyK2AQoLVG9rZW5QcmljZXMSFgoOaW5wdXRfcGljb191c2QYASABKAQSGwoTY2FjaGVfcmVhZF9waWNvX3VzZBgCIAEoBBIcChRjYWNoZV93cml0ZV9waWNvX3VzZBgDIAEoBBIfChdjYWNoZV93cml0ZV8xaF9waWNvX3VzZBgEIAEoBBIXCg9vdXRwdXRfcGljb191c2QYBSABKAQSGgoScmVhc29uaW5nX3BpY29fdXNkGAYgASgEIqICCglBZG1pc3Npb24SFAoMbGltaXRfc2NvcGVzGAMgAygJEhcKD3Jlc2VydmVkX3Rva2VucxgEIAEoDRIYChBhZG1pdHRlZF91bml4X21zGAUgASgDEjkKCHJlcXVlc3RzGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSNwoGdG9rZW5zGAcgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSMwoHYnVkZ2V0cxgIIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQnVkZ2V0SG9sZBIXCg9kb3duZ3JhZGVkX2Zyb20YCSABKAlKBAgBEAJKBAgCEAMioQEKCkJ1ZGdldEhvbGQSDQoFc2NvcGUYASABKAkSDgoGcGVyaW9kGAIgASgJEhkKEXJlc2VydmVkX25hbm9fdXNkGAMgASgEEhcKD2J1ZGdldF9uYW5vX3VzZBgEIAEoBBIQCghhbGVydF9hdBgFIAMoARIRCgl0ZW5hbnRfaWQYBiABKAkSGwoTcGVyaW9kX2VuZHNfdW5peF9tcxgHIAEoAyJFCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKA0SEQoJcmVtYWluaW5nGAIgASgNEhAKCHJlc2V0X21zGAMgASgNIj4KB0hvbGRpbmcSDwoHcmVwbGljYRgBIAEoCRINCgVzdGFnZRgCIAEoCRITCgtyZXF1ZXN0X2lkcxgDIAMoCSpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKo4BCgZBY3Rpb24SFgoSQUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMQUNUSU9OX0FMTE9XEAESDwoLQUNUSU9OX0ZMQUcQAhIRCg1BQ1RJT05fUkVEQUNUEAMSEAoMQUNUSU9OX0JMT0NLEAQSDwoLQUNUSU9OX01BU0sQBRITCg9BQ1RJT05fVE9LRU5JWkUQBmIGcHJvdG8z");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -401,6 +401,15 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
    * @generated from field: string policy = 2;
    */
   policy: string;
+
+  /**
+   * How often a retryable failure is retried on the same deployment before the provider falls
+   * back to the next: the alias's `retry` in the gateway file. Unset: never (it falls back at
+   * once).
+   *
+   * @generated from field: switchyard.pipeline.v1.RetryPolicy retry = 3;
+   */
+  retry?: RetryPolicy | undefined;
 };
 
 /**
@@ -409,6 +418,40 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
  */
 export const RouteDecisionSchema: GenMessage<RouteDecision> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+
+/**
+ * Retries on one deployment, with exponential backoff and full jitter: before retry n (from 0)
+ * the provider waits a random time below min(max_ms, base_ms × 2^n), or the upstream's
+ * Retry-After when that is longer; a wait past max_ms or past the deadline is not made, the
+ * provider falls back instead (docs/routing.md).
+ *
+ * @generated from message switchyard.pipeline.v1.RetryPolicy
+ */
+export type RetryPolicy = Message<"switchyard.pipeline.v1.RetryPolicy"> & {
+  /**
+   * Retries per deployment: up to attempts + 1 calls to each.
+   *
+   * @generated from field: uint32 attempts = 1;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: uint32 base_ms = 2;
+   */
+  baseMs: number;
+
+  /**
+   * @generated from field: uint32 max_ms = 3;
+   */
+  maxMs: number;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.RetryPolicy.
+ * Use `create(RetryPolicySchema)` to create a new message.
+ */
+export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
 
 /**
  * @generated from message switchyard.pipeline.v1.Deployment
@@ -448,7 +491,7 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
 
 /**
  * A deployment's prices as integers: pico-USD (1e-12 USD), which per token is USD per million
@@ -485,7 +528,7 @@ export type PriceTable = Message<"switchyard.pipeline.v1.PriceTable"> & {
  * Use `create(PriceTableSchema)` to create a new message.
  */
 export const PriceTableSchema: GenMessage<PriceTable> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
 
 /**
  * @generated from message switchyard.pipeline.v1.PriceTier
@@ -507,7 +550,7 @@ export type PriceTier = Message<"switchyard.pipeline.v1.PriceTier"> & {
  * Use `create(PriceTierSchema)` to create a new message.
  */
 export const PriceTierSchema: GenMessage<PriceTier> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
 
 /**
  * Pico-USD per token. Every price is resolved (a cache price the vendor does not list is the
@@ -558,7 +601,7 @@ export type TokenPrices = Message<"switchyard.pipeline.v1.TokenPrices"> & {
  * Use `create(TokenPricesSchema)` to create a new message.
  */
 export const TokenPricesSchema: GenMessage<TokenPrices> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
 
 /**
  * What the meter admitted the request under: the limits it counts against, what it reserved,
@@ -623,7 +666,7 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  * Use `create(AdmissionSchema)` to create a new message.
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
 
 /**
  * One budget a request is charged to: its ledger for the current period, what was reserved
@@ -682,7 +725,7 @@ export type BudgetHold = Message<"switchyard.pipeline.v1.BudgetHold"> & {
  * Use `create(BudgetHoldSchema)` to create a new message.
  */
 export const BudgetHoldSchema: GenMessage<BudgetHold> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
 
 /**
  * @generated from message switchyard.pipeline.v1.RateLimitStatus
@@ -711,7 +754,7 @@ export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> 
  * Use `create(RateLimitStatusSchema)` to create a new message.
  */
 export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -744,7 +787,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 16);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/stream.proto.
  */
 export const file_switchyard_pipeline_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKsAwoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSNAoJYWRtaXNzaW9uGAkgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SMgoFZ3VhcmQYCiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EjAKB291dGNvbWUYByABKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLk91dGNvbWUSDwoHYXR0ZW1wdBgIIAEoDUIGCgRraW5kIo0BCgpTdHJlYW1Eb25lEiMKBXVzYWdlGAEgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRI0Cgd0aW1pbmdzGAIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIQCghwcm92aWRlchgDIAEoCRISCgpkZXBsb3ltZW50GAQgASgJIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL3N0cmVhbS5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSK+AwoLU3RyZWFtRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKAQSKQoFY2h1bmsYAyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNoYXRDaHVua0gAEjIKBGRvbmUYBCABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlN0cmVhbURvbmVIABIyCgVlcnJvchgFIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRXJyb3JJbmZvSAASNAoHdGltaW5ncxgGIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuU3RhZ2VUaW1pbmcSNAoJYWRtaXNzaW9uGAkgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SMgoFZ3VhcmQYCiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkd1YXJkUmVzdWx0EhAKCGF0dGVtcHRzGAsgASgNEjAKB291dGNvbWUYByABKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLk91dGNvbWUSDwoHYXR0ZW1wdBgIIAEoDUIGCgRraW5kIo0BCgpTdHJlYW1Eb25lEiMKBXVzYWdlGAEgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRI0Cgd0aW1pbmdzGAIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIQCghwcm92aWRlchgDIAEoCRISCgpkZXBsb3ltZW50GAQgASgJIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_switchyard_pipeline_v1_envelope, file_switchyard_pipeline_v1_error, file_switchyard_pipeline_v1_reply, file_switchyard_v1_chat]);
 
 /**
  * One frame of a streamed answer, published by the provider stage straight to the ingress
@@ -80,6 +80,14 @@ export type StreamFrame = Message<"switchyard.pipeline.v1.StreamFrame"> & {
    * @generated from field: switchyard.pipeline.v1.GuardResult guard = 10;
    */
   guard?: GuardResult | undefined;
+
+  /**
+   * On the first frame only: upstream calls made until this stream started, retries and
+   * fallbacks included (the answer's x-switchyard-attempts). None follow once it has started.
+   *
+   * @generated from field: uint32 attempts = 11;
+   */
+  attempts: number;
 
   /**
    * On the terminal frame (done or error): what the provider knows for the usage event.
