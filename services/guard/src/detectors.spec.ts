@@ -4,7 +4,8 @@ import { checkSync } from "recheck";
 import { startBudget } from "./budget.js";
 import { DETECTORS, detect } from "./detectors.js";
 import { RULES } from "./injection/rules.js";
-import { WINDOW, regexSpans, scan, type Detector } from "./scan.js";
+import { leftmost } from "./pii/leftmost.js";
+import { WINDOW, scan, type Detector, type Span } from "./scan.js";
 import fc from "fast-check";
 import {
   FUZZ_ALPHABET,
@@ -13,7 +14,8 @@ import {
   denseSpecimens,
   repeatTo,
 } from "./testing/adversarial.js";
-import { bestMs, fuzzUnit as fuzzUnitOf } from "./testing/fuzz.js";
+import { bestMs, fuzzUnit as fuzzUnitOf, idleMs } from "./testing/fuzz.js";
+import { piiAdversarialInputs, piiDenseSpecimens } from "./testing/pii-adversarial.js";
 
 const unlimited = () => startBudget(1e9);
 const kinds = (text: string) => detect(text, unlimited()).map((s) => s.kind);
@@ -67,34 +69,46 @@ describe("linear time", () => {
     }
   });
 
-  it("scans each adversarial input of 1 MB within bounds per detector and for the whole layer", () => {
-    // Every PII detector alone meets the issue's 50 ms, the injection layer 150 ms; all of them
-    // together do not meet 50 ms yet (docs/guard.md, "Measured"): the whole layer is held to
-    // 250 ms, and the time budget ends any screening past it by the fail mode anyway.
-    const slow: string[] = [];
-    const whole: string[] = [];
-    // Texts packed with real findings pay per finding too (finding, scoring, mapping back):
-    // 50 ms plus 4 µs a finding, as in pii/pii.spec.ts.
-    const dense = new Set(denseSpecimens(1).map(([name]) => name));
-    for (const [name, text] of [...adversarialInputs(1 << 20), ...denseSpecimens(1 << 20)]) {
-      for (const d of DETECTORS) {
-        let found = 0;
-        const ms = bestMs(() => (found = scan(text, [d], unlimited()).length), 3);
-        // The injection layer normalises, decodes and rescans: its near misses cost it more,
-        // and an encoded finding costs a decoding and a screening of its own (~15 µs).
-        const injection = d.kind === "prompt_injection";
-        const base = injection ? 150 : 50;
-        const bound = dense.has(name) ? base + (injection ? 0.015 : 0.006) * found : base;
-        if (ms > bound) slow.push(`${name}: ${d.kind} ${ms.toFixed(1)} ms for ${found} findings`);
-      }
-      let found = 0;
-      const ms = bestMs(() => (found = detect(text, unlimited()).length), 3);
-      whole.push(`${ms.toFixed(0)} ms ${name}`);
-      const bound = dense.has(name) ? 250 + 0.015 * found : 250;
-      assert.ok(ms <= bound, `${name}: ${ms.toFixed(1)} ms for every detector, ${found} findings`);
+  it("screens each adversarial input of 1 MB in at most 50 ms through the whole layer", () => {
+    // The issue's bound, for every detector together (what a user message is screened with:
+    // PII, secrets and the injection layer), on this 2-core machine idle: the best of up to 10
+    // runs (one well within the bound settles it), each divided by how much slower the machine
+    // ran than idle around it (testing/fuzz.ts, `idleMs`). Its speed varies 2–2.5× with the
+    // host from one second to the next, and a bound on plain run times failed with the host,
+    // not with the guard. Texts packed with real findings pay per finding as well (finding,
+    // checking, scoring, mapping back), so they are held to 50 ms plus 4 µs a finding, as the
+    // PII detectors are in pii/pii.spec.ts: the most is markdown image links, 1–3 µs each past
+    // 50 ms, whose exfiltration pattern reads up to a few hundred characters after each.
+    const PER_FINDING_MS = 0.004;
+    const dense = new Set([...denseSpecimens(1), ...piiDenseSpecimens(1)].map(([name]) => name));
+    const inputs = [
+      ...adversarialInputs(1 << 20),
+      ...piiAdversarialInputs(1 << 20),
+      ...denseSpecimens(1 << 20),
+      ...piiDenseSpecimens(1 << 20),
+    ];
+    const rows: [number, string][] = [];
+    const over: string[] = [];
+    for (const [name, text] of inputs) {
+      const found = detect(text, unlimited()).length;
+      const bound = dense.has(name) ? 50 + PER_FINDING_MS * found : 50;
+      const ms = idleMs(() => detect(text, unlimited()), 10, 0.6 * bound);
+      const findings = found > 0 ? ` (${found} findings)` : "";
+      rows.push([
+        ms / bound,
+        `${ms.toFixed(0).padStart(4)} of ${bound.toFixed(0).padStart(3)} ms  ${name}${findings}`,
+      ]);
+      if (ms > bound)
+        over.push(`${name}: ${ms.toFixed(1)} ms for ${found} findings, over ${bound.toFixed(0)} ms`);
     }
-    console.log(`whole fast layer, 1 MiB (best of 3):\n  ${whole.sort().reverse().slice(0, 8).join("\n  ")}`);
-    assert.deepEqual(slow, []);
+    rows.sort((a, b) => b[0] - a[0]);
+    console.log(
+      `whole fast layer, 1 MiB, as on the idle machine, nearest their bound:\n  ${rows
+        .slice(0, 10)
+        .map(([, r]) => r)
+        .join("\n  ")}`,
+    );
+    assert.deepEqual(over, []);
   });
 
   it("fuzz: no detector takes super-linear time on a random or mutated input", () => {
@@ -142,8 +156,13 @@ describe("windows", () => {
     const digits: Detector = {
       kind: "digits",
       maxSpan: 40,
-      find: (t, from, until) =>
-        regexSpans(/(?<![\d-])\d{4}(?:[ -]?\d){9,15}(?!\d)/g, t, from, "digits", "r", undefined, until),
+      find(t, from, until = t.length) {
+        const spans: Span[] = [];
+        const next = leftmost([/(?<![\d-])\d{4}(?:[ -]?\d){9,15}(?!\d)/g], t, from, until, (_, m) =>
+          spans.push({ kind: "digits", rule: "r", start: m.index, end: m.index + m[0].length }),
+        );
+        return { spans, next };
+      },
     };
     const text = repeatTo("411 1111 111 1111 ", 3 * WINDOW);
     const key = (s: { start: number; end: number }) => `${s.start}-${s.end}`;

@@ -32,7 +32,9 @@ describe("guard policy", () => {
     assert.equal(s.action, Action.REDACT);
     assert.equal(s.changed, true);
     assert.doesNotMatch(textOf(req), /@example\.com/);
-    assert.ok(ms < 500, `${ms.toFixed(0)} ms`);
+    // Linear: about 0.3 s on an idle machine, twice that when the host is slow; quadratic
+    // rescanning (the bug of guard item 0) took minutes.
+    assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
   });
 
   it("blocks by default and counts each finding once per rule", () => {

@@ -53,7 +53,7 @@ export function scan(text: string, detectors: readonly Detector[], budget: Scree
       const from = Math.max(0, start - CONTEXT);
       // slice() of a long string is a view in V8, not a copy.
       const window = text.slice(from, Math.min(text.length, ownEnd + overlap));
-      const found = detector.find(window, Math.max(start, next) - from, ownEnd - from);
+      const found = detector.find(window, Math.max(start, next) - from, Math.min(ownEnd, text.length) - from);
       for (const span of found.spans) {
         span.start += from;
         span.end += from;
@@ -64,29 +64,4 @@ export function scan(text: string, detectors: readonly Detector[], budget: Scree
     }
   }
   return out;
-}
-
-/**
- * The spans of a global regex in `text` from `from` on, each kept if `accept` says so, up to
- * the first match that starts at or after `until`.
- * The regex must be linear: every repetition bounded (see detectors.spec.ts).
- */
-export function regexSpans(
-  re: RegExp,
-  text: string,
-  from: number,
-  kind: string,
-  rule: string,
-  accept: (match: string) => boolean = () => true,
-  until = text.length,
-): Found {
-  const spans: Span[] = [];
-  let next = from;
-  re.lastIndex = from;
-  for (let m = re.exec(text); m !== null && m.index < until; m = re.exec(text)) {
-    if (accept(m[0])) spans.push({ kind, rule, start: m.index, end: m.index + m[0].length });
-    next = m.index + m[0].length;
-    if (m[0].length === 0) re.lastIndex++;
-  }
-  return { spans, next };
 }

@@ -32,36 +32,64 @@ const LEET_IN_WORD = /[a-z][013457@$]|[013457@$][a-z]/i;
 const OWN = CLASS_BIT.own;
 const NEGATION = CLASS_BIT.negation;
 const isLetter = (c: number) => ((c | 32) >= 97 && (c | 32) <= 122) || (c >= 0xc0 && c <= 0x24f);
+/**
+ * The code unit at `i`, or 0 past either end. Reading past the end with charCodeAt (NaN) makes
+ * V8 drop a loop's optimised code for a slower one (3× here), so the loops never do.
+ */
+const codeAt = (s: string, i: number): number => (i >= 0 && i < s.length ? s.charCodeAt(i) : 0);
 
-/** Per word of the automaton: where each rule can go on when it occurs (rule, position in its chain). */
-const WORD_STEPS: readonly (readonly [Rule, number][])[] = WORD_INFO.map((word) => {
-  const steps: [Rule, number][] = [];
-  for (const r of RULES) r.chain.forEach((c, k) => (word.classes & CLASS_BIT[c]) !== 0 && steps.push([r, k]));
-  // Later chain positions first: a word never continues a chain it has just started.
-  return steps.sort((x, y) => y[1] - x[1]);
+// The rules as the scan follows them, in typed arrays (it runs once per word of the text, so it
+// must not allocate or look up maps): a slot per rule and chain position, and per word of the
+// automaton the slots it can go on from (later chain positions first: a word never continues a
+// chain it has just started).
+const SLOT_OF_RULE = new Int32Array(RULES.length);
+let slots = 0;
+RULES.forEach((r, i) => {
+  SLOT_OF_RULE[i] = slots;
+  slots += r.chain.length;
 });
+const SLOTS = slots;
+// Per step (a word going on in a rule's chain): the rule, its chain position, the slot, and
+// the most characters since the chain's previous word (0 at the first).
+const steps: { rule: number; position: number }[] = [];
+const STEP_FROM = new Int32Array(WORD_INFO.length + 1);
+WORD_INFO.forEach((word, w) => {
+  const ofWord: { rule: number; position: number }[] = [];
+  RULES.forEach((r, i) =>
+    r.chain.forEach((c, k) => (word.classes & CLASS_BIT[c]) !== 0 && ofWord.push({ rule: i, position: k })),
+  );
+  steps.push(...ofWord.sort((x, y) => y.position - x.position));
+  STEP_FROM[w + 1] = steps.length;
+});
+const STEP_RULE = Int32Array.from(steps, (t) => t.rule);
+const STEP_POSITION = Int32Array.from(steps, (t) => t.position);
+const STEP_SLOT = Int32Array.from(steps, (t) => SLOT_OF_RULE[t.rule]! + t.position);
+const STEP_LAST = Uint8Array.from(steps, (t) => (t.position === RULES[t.rule]!.chain.length - 1 ? 1 : 0));
+const STEP_GAP = Int32Array.from(steps, (t) => (t.position > 0 ? RULES[t.rule]!.gaps[t.position - 1]! : 0));
+const WORD_CLASSES = Int32Array.from(WORD_INFO, (w) => w.classes);
+const WORD_EDGES = Uint8Array.from(WORD_INFO, (w) => (w.letterStart ? 1 : 0) | (w.letterEnd ? 2 : 0));
 
 /**
- * Chains in progress at one position of one rule: a ring of the last MAX_PENDING, in typed
- * arrays (the scan adds one per first word, so it must not allocate).
+ * Chains in progress, per slot (rule and chain position): a ring of the last MAX_PENDING, in
+ * typed arrays shared by every scan (a scan runs to its end before the next starts).
  */
-class Pending {
-  readonly start = new Int32Array(MAX_PENDING);
-  readonly end = new Int32Array(MAX_PENDING);
-  readonly firstEnd = new Int32Array(MAX_PENDING);
-  /** Bit 1: negated before; bit 2: went on already. */
-  readonly flags = new Uint8Array(MAX_PENDING);
-  size = 0;
-  next = 0;
-  push(start: number, end: number, firstEnd: number, negated: boolean): void {
-    const i = this.next;
-    this.start[i] = start;
-    this.end[i] = end;
-    this.firstEnd[i] = firstEnd;
-    this.flags[i] = negated ? 1 : 0;
-    this.next = (i + 1) % MAX_PENDING;
-    if (this.size < MAX_PENDING) this.size++;
-  }
+const pendingStart = new Int32Array(SLOTS * MAX_PENDING);
+const pendingEnd = new Int32Array(SLOTS * MAX_PENDING);
+const pendingFirstEnd = new Int32Array(SLOTS * MAX_PENDING);
+/** Bit 1: negated before; bit 2: went on already. */
+const pendingFlags = new Uint8Array(SLOTS * MAX_PENDING);
+const pendingSize = new Int32Array(SLOTS);
+const pendingNext = new Int32Array(SLOTS);
+
+function push(slot: number, start: number, end: number, firstEnd: number, negated: boolean): void {
+  const i = pendingNext[slot]!;
+  const at = slot * MAX_PENDING + i;
+  pendingStart[at] = start;
+  pendingEnd[at] = end;
+  pendingFirstEnd[at] = firstEnd;
+  pendingFlags[at] = negated ? 1 : 0;
+  pendingNext[slot] = i + 1 === MAX_PENDING ? 0 : i + 1;
+  if (pendingSize[slot]! < MAX_PENDING) pendingSize[slot]!++;
 }
 
 /** Is there a sentence's end in [from, to) (at most a chain's gap long)? */
@@ -84,60 +112,80 @@ function startsLine(text: string, at: number): boolean {
   return false;
 }
 
-/** Matches of every rule in a view, for words starting in [from, until) (view offsets). */
+/** Appends the matches of every rule in a view, for words starting in [from, until) (view offsets). */
 function matchView(
   view: View,
   from: number,
   until: number,
   hidden: boolean,
+  out: InjectionSpan[],
   wordEdges = true,
-): InjectionSpan[] {
+): void {
   const text = view.text;
-  const out: InjectionSpan[] = [];
   // Per rule, per chain position: the stretches that matched the chain up to there and may
   // still go on — every one, not only the latest, so a window finds what one pass finds; at
   // most MAX_PENDING (the oldest go first). Each goes on at most once: one finding per first word.
-  const progress = new Map<Rule, Pending[]>();
+  pendingSize.fill(0);
+  pendingNext.fill(0);
   let lastOwn = -1;
   let lastNegationStart = -1;
   let lastNegationEnd = -1;
-  // Words past `until` may still end a chain that starts before it.
-  AUTOMATON.scan(text, from, Math.min(text.length, until + CHAIN_REACH), (w, start, end) => {
-    const word = WORD_INFO[w]!;
-    if (wordEdges && word.letterStart && isLetter(text.charCodeAt(start - 1))) return;
-    if (wordEdges && word.letterEnd && isLetter(text.charCodeAt(end))) return;
-    if ((word.classes & OWN) !== 0) lastOwn = start;
-    if ((word.classes & NEGATION) !== 0) [lastNegationStart, lastNegationEnd] = [start, end];
-    for (const [rule, k] of WORD_STEPS[w]!) {
-      const last = k === rule.chain.length - 1;
-      if (k === 0) {
-        if (start >= until) continue;
-        const negated =
-          lastNegationEnd >= 0 && lastNegationEnd <= start && lastNegationEnd >= start - NEGATION_REACH;
-        if (last) emit(rule, start, end, end, negated);
-        else pending(rule, 0).push(start, end, end, negated);
-        continue;
+  // Words past `until` may still end a chain that starts before it. The automaton's loop
+  // (prefilter.ts), with what each word does written inside it.
+  const { symbols, asciiWidth, asciiNext, otherWidth, otherNext, ends, lengths, hasEnd, longest } = AUTOMATON;
+  const limit = Math.min(text.length, until + CHAIN_REACH);
+  const stop = Math.min(text.length, limit + longest);
+  let state = 0;
+  for (let at = from; at < stop; at++) {
+    const sym = symbols[text.charCodeAt(at)]!;
+    state =
+      sym < asciiWidth
+        ? asciiNext[state * asciiWidth + sym]!
+        : otherNext[state * otherWidth + sym - asciiWidth]!;
+    if (hasEnd[state] === 0) continue;
+    const words = ends[state]!;
+    const end = at + 1;
+    for (let x = 0; x < words.length; x++) {
+      const w = words[x]!;
+      const start = end - lengths[w]!;
+      if (start >= limit) continue;
+      if (wordEdges) {
+        const edges = WORD_EDGES[w]!;
+        if ((edges & 1) !== 0 && isLetter(codeAt(text, start - 1))) continue;
+        if ((edges & 2) !== 0 && isLetter(codeAt(text, end))) continue;
       }
-      const before = progress.get(rule)?.[k - 1];
-      if (before === undefined) continue;
-      const gap = rule.gaps[k - 1]!;
-      for (let i = 0; i < before.size; i++) {
-        const bEnd = before.end[i]!;
-        if ((before.flags[i]! & 2) !== 0 || bEnd > start || start - bEnd > gap) continue;
-        if (endsSentence(text, bEnd, start)) continue;
-        before.flags[i]! |= 2;
-        const negated = (before.flags[i]! & 1) !== 0;
-        if (last) emit(rule, before.start[i]!, end, before.firstEnd[i]!, negated);
-        else pending(rule, k).push(before.start[i]!, end, before.firstEnd[i]!, negated);
+      const classes = WORD_CLASSES[w]!;
+      if ((classes & OWN) !== 0) lastOwn = start;
+      if ((classes & NEGATION) !== 0) {
+        lastNegationStart = start;
+        lastNegationEnd = end;
+      }
+      for (let step = STEP_FROM[w]!, stepEnd = STEP_FROM[w + 1]!; step < stepEnd; step++) {
+        const k = STEP_POSITION[step]!;
+        const last = STEP_LAST[step] === 1;
+        const slot = STEP_SLOT[step]!;
+        if (k === 0) {
+          if (start >= until) continue;
+          const negated =
+            lastNegationEnd >= 0 && lastNegationEnd <= start && lastNegationEnd >= start - NEGATION_REACH;
+          if (last) emit(RULES[STEP_RULE[step]!]!, start, end, end, negated);
+          else push(slot, start, end, end, negated);
+          continue;
+        }
+        const before = slot - 1;
+        const gap = STEP_GAP[step]!;
+        const size = pendingSize[before]!;
+        for (let i = before * MAX_PENDING, n = i + size; i < n; i++) {
+          const bEnd = pendingEnd[i]!;
+          if ((pendingFlags[i]! & 2) !== 0 || bEnd > start || start - bEnd > gap) continue;
+          if (endsSentence(text, bEnd, start)) continue;
+          pendingFlags[i]! |= 2;
+          const negated = (pendingFlags[i]! & 1) !== 0;
+          if (last) emit(RULES[STEP_RULE[step]!]!, pendingStart[i]!, end, pendingFirstEnd[i]!, negated);
+          else push(slot, pendingStart[i]!, end, pendingFirstEnd[i]!, negated);
+        }
       }
     }
-  });
-  return out;
-
-  function pending(rule: Rule, k: number): Pending {
-    let p = progress.get(rule);
-    if (p === undefined) progress.set(rule, (p = []));
-    return (p[k] ??= new Pending());
   }
 
   function emit(rule: Rule, from: number, to: number, firstEnd: number, negatedBefore: boolean): void {
@@ -171,39 +219,55 @@ function matchView(
   }
 }
 
+/**
+ * The first offset of the view whose original offset is `at` or more (the view's end if none):
+ * normalising keeps offsets ordered, so a binary search finds it.
+ */
+function viewOffset(view: View, at: number): number {
+  const map = view.map;
+  if (map === undefined) return at;
+  let lo = 0;
+  let hi = map.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (map[mid]! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Injection findings in `text` (offsets in it) starting in [from, until). */
 export function findInjections(text: string, from = 0, until = text.length, depth = 0): InjectionSpan[] {
   const n = normalize(text);
-  const hidden = n.flags.size > 0;
-  // Normalising keeps offsets ordered: the view's range is where the original range maps.
-  const viewRange = (v: View): [number, number] => {
-    if (v.map === undefined) return [from, until];
-    let a = 0;
-    while (a < v.map.length - 1 && v.map[a]! < from) a++;
-    let b = a;
-    while (b < v.map.length - 1 && v.map[b]! < until) b++;
-    return [a, b];
-  };
-  const found = matchView(n.plain, ...viewRange(n.plain), hidden);
+  const hidden = n.flags !== 0;
+  const found: InjectionSpan[] = [];
+  matchView(n.plain, viewOffset(n.plain, from), viewOffset(n.plain, until), hidden, found);
   if (n.folded !== undefined) {
     // Collapsing "p r e v i o u s i n s t r u c t i o n s" loses the space between words too:
     // in that view words need not stand apart.
-    found.push(...matchView(n.folded, ...viewRange(n.folded), true, false));
+    matchView(n.folded, viewOffset(n.folded, from), viewOffset(n.folded, until), true, found, false);
   }
   if (depth < MAX_DEPTH) {
-    for (const d of decodeRuns(text, from, until)) {
-      const inside = findInjections(d.text, 0, d.text.length, depth + 1);
-      if (inside.length === 0) continue;
-      const score = Math.min(1, Math.max(...inside.map((s) => s.score)) + BOOST);
+    // The best score inside each distinct decoded text (-1: nothing), screened once.
+    let inner: Map<string, number> | undefined;
+    decodeRuns(text, from, until, (encoding, start, end, decoded) => {
+      inner ??= new Map();
+      let best = inner.get(decoded);
+      if (best === undefined) {
+        const inside = findInjections(decoded, 0, decoded.length, depth + 1);
+        best = inside.length === 0 ? -1 : injectionScore(inside);
+        inner.set(decoded, best);
+      }
+      if (best < 0) return;
       found.push({
         kind: "prompt_injection",
-        rule: `injection.encode_obey.${d.encoding}`,
+        rule: `injection.encode_obey.${encoding}`,
         family: "encode_obey",
-        score,
-        start: d.start,
-        end: d.end,
+        score: Math.min(1, best + BOOST),
+        start,
+        end,
       });
-    }
+    });
   }
   return raiseForFamilies(found);
 }

@@ -5,6 +5,8 @@ import { gatewayConfigSchema } from "@switchyard/common";
 import { Action, ChatRequestSchema } from "@switchyard/proto";
 import { evaluateInjection, readInjectionSet } from "../eval/injection-eval.js";
 import { screenRequest, type GuardPolicy } from "../policy.js";
+import fc from "fast-check";
+import { normalize, originalOffset, type View } from "../normalize/normalize.js";
 import { findInjections, injectionScore } from "./detect.js";
 
 const policy: GuardPolicy = gatewayConfigSchema.parse({}).guard;
@@ -75,6 +77,87 @@ describe("prompt-injection families", () => {
 
   it("does not chain words across a sentence's end", () => {
     assert.deepEqual(families("I will ignore him. The instructions for the oven are clear."), []);
+  });
+});
+
+describe("normalising", () => {
+  // The normaliser takes shortcuts: ASCII text is its own view, text whose every character folds
+  // to one code unit needs no map, a removed character is looked up in a table. These hold the
+  // shortcuts to the long way round, which a removed character at the start forces.
+  const unit = fc.oneof(
+    fc.constantFrom("ignore", "all", "previous", "instructions", " ", ".", "\n", "i g n o r e", "A b C"),
+    fc.constantFrom(
+      "é",
+      "İ",
+      "ı",
+      "ß",
+      "ﬁ",
+      "㎞",
+      "Ｉ",
+      "ο",
+      "о",
+      "а",
+      "Ω",
+      "ᴀ",
+      "中",
+      "한",
+      "ي",
+      "\u200b",
+      "\u202e",
+    ),
+    fc.constantFrom("\u{1d422}", "\u{e0041}", "😀", "\ud800", "\udc00"),
+    fc.string({ maxLength: 4 }),
+  );
+  const texts = fc.array(unit, { maxLength: 30 }).map((parts) => parts.join(""));
+  const read = (v: View | undefined) =>
+    v === undefined
+      ? undefined
+      : { text: v.text, at: [...Array(v.text.length + 1).keys()].map((i) => originalOffset(v, i)) };
+
+  it("takes its fast paths without changing what it reads", () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const fast = normalize(text);
+        const fastRead = {
+          plain: read(fast.plain),
+          folded: read(fast.folded),
+          flags: fast.flags,
+        };
+        const slow = normalize(`\u200b${text}`);
+        const shift = (r: ReturnType<typeof read>) => r && { text: r.text, at: r.at.map((a) => a - 1) };
+        const slowRead = { plain: shift(read(slow.plain)), folded: shift(read(slow.folded)) };
+        assert.deepEqual({ plain: fastRead.plain, folded: fastRead.folded }, slowRead);
+        assert.equal(slow.flags, fast.flags | 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("collapses single letters spaced out, and nothing else", () => {
+    // One separator between two single letters goes: "i g n o r e" reads "ignore".
+    const isLetter = (c: string | undefined) => c !== undefined && /[a-z]/i.test(c);
+    const collapsed = (t: string) =>
+      [...t]
+        .filter(
+          (c, i) =>
+            !(
+              " ._*-".includes(c) &&
+              isLetter(t[i - 1]) &&
+              isLetter(t[i + 1]) &&
+              !isLetter(t[i - 2]) &&
+              !isLetter(t[i + 2])
+            ),
+        )
+        .join("")
+        .toLowerCase();
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."aBc .-_*x\n"), maxLength: 40 }), (t) => {
+        const { folded } = normalize(t);
+        if (folded !== undefined) assert.equal(folded.text, collapsed(t));
+      }),
+      { numRuns: 500 },
+    );
+    assert.equal(normalize("please i g n o r e this").folded?.text, "please ignore this");
   });
 });
 

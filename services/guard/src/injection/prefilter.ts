@@ -5,8 +5,8 @@
 // (it segments graphemes); this table takes a few.
 //
 // The automaton is a full DFA over the words' own characters (every other character leads
-// back to the root), so scanning is `state = next[state * width + symbol]` and nothing else.
-// Leetspeak digits and signs share their letters' symbols, so the text needs no folded copy.
+// back to the root), so scanning is a table lookup per character and nothing else. Leetspeak
+// digits and signs share their letters' symbols, so the text needs no folded copy.
 
 /** Digits and signs written for letters. */
 export const LEET: Readonly<Record<string, string>> = {
@@ -21,38 +21,54 @@ export const LEET: Readonly<Record<string, string>> = {
 };
 
 const LEET_CODES = new Map(Object.entries(LEET).map(([k, v]) => [k.charCodeAt(0), v.charCodeAt(0)]));
-const canonical = (c: number) => LEET_CODES.get(c) ?? c;
+/** A word's character as the automaton reads it: leetspeak as its letter, upper case as lower. */
+const canonical = (c: number) => {
+  const letter = LEET_CODES.get(c) ?? c;
+  return letter >= 65 && letter <= 90 ? letter + 32 : letter;
+};
 
 export class Prefilter {
-  private readonly width: number;
-  private readonly next: Int32Array;
-  /** Per state: the words (indexes) that end there, its own and its suffixes'. */
-  private readonly ends: (readonly number[])[];
-  private readonly lengths: Int32Array;
-  /** 1 at the row offset of states where some word ends: the scan looks at `ends` only there. */
-  private readonly hasEnd: Uint8Array;
-  private readonly asciiSymbol = new Uint16Array(128);
-  private readonly otherSymbol = new Map<number, number>();
-  private readonly longest: number;
+  // The tables, read by the injection matcher's loop (detect.ts, `matchView`), which follows the
+  // rules' chains as the words arrive, inside the loop rather than through a call per word:
+  // per character, `sym = symbols[c]`, then the next state from `asciiNext` (an ASCII symbol:
+  // `sym < asciiWidth`) or `otherNext`, and where `hasEnd[state]`, the words of `ends[state]`.
+  // The table is split so that ASCII text, the most of what is screened, reads a small one
+  // (states × ~45 symbols, a few hundred KB, that stays in the cache) rather than rows of all
+  // ~300 symbols (5 MB).
+  /** Per UTF-16 code unit: its symbol (0: a character no word has). ASCII symbols come first. */
+  readonly symbols = new Uint16Array(0x10000);
+  /** Symbols below this are ASCII ones: `asciiNext[state * asciiWidth + symbol]`. */
+  readonly asciiWidth: number;
+  readonly asciiNext: Uint16Array;
+  /** The others: `otherNext[state * otherWidth + symbol - asciiWidth]`. */
+  readonly otherWidth: number;
+  readonly otherNext: Uint16Array;
+  /** Per state: the words (indexes) that end there, its own and its suffixes', longest first. */
+  readonly ends: (readonly number[])[];
+  /** Per word: its length. */
+  readonly lengths: Int32Array;
+  /** 1 for states where some word ends: the loop looks at `ends` only there. */
+  readonly hasEnd: Uint8Array;
+  /** The longest word's length. */
+  readonly longest: number;
 
   constructor(words: readonly string[]) {
     this.longest = Math.max(0, ...words.map((w) => w.length));
-    // Symbol 0 is "a character no word has". Leetspeak digits and signs get their letters'
-    // symbols (in the words too: "rot13" is "rotie" to the automaton).
+    // Symbol 0 is "a character no word has". ASCII characters get the first symbols, so the part
+    // of a state's row that ASCII text reads is a few cache lines. Leetspeak digits and signs get
+    // their letters' symbols (in the words too: "rot13" is "rotie" to the automaton).
+    const chars = new Set<number>();
+    for (const w of words) for (let i = 0; i < w.length; i++) chars.add(canonical(w.charCodeAt(i)));
     let symbols = 1;
-    for (const w of words)
-      for (let i = 0; i < w.length; i++) {
-        const c = canonical(w.charCodeAt(i));
-        if (c < 128 ? this.asciiSymbol[c] === 0 : !this.otherSymbol.has(c)) {
-          if (c < 128) this.asciiSymbol[c] = symbols++;
-          else this.otherSymbol.set(c, symbols++);
-        }
-      }
-    this.width = symbols;
+    const sorted = [...chars].sort((a, b) => a - b);
+    for (const c of sorted) this.symbols[c] = symbols++;
+    const width = symbols;
+    this.asciiWidth = 1 + sorted.filter((c) => c < 128).length;
+    this.otherWidth = width - this.asciiWidth;
     for (const [sign, letter] of Object.entries(LEET))
-      this.asciiSymbol[sign.charCodeAt(0)] = this.asciiSymbol[letter.charCodeAt(0)]!;
+      this.symbols[sign.charCodeAt(0)] = this.symbols[letter.charCodeAt(0)]!;
     // Upper case reads as lower case: ASCII text needs no lower-cased copy.
-    for (let c = 65; c <= 90; c++) this.asciiSymbol[c] = this.asciiSymbol[c + 32]!;
+    for (let c = 65; c <= 90; c++) this.symbols[c] = this.symbols[c + 32]!;
     // The trie.
     const goto: Map<number, number>[] = [new Map<number, number>()];
     const ends: number[][] = [[]];
@@ -60,7 +76,7 @@ export class Prefilter {
     for (const [index, w] of words.entries()) {
       let s = 0;
       for (let i = 0; i < w.length; i++) {
-        const sym = this.symbol(w.charCodeAt(i));
+        const sym = this.symbols[w.charCodeAt(i)]!;
         let t = goto[s]!.get(sym);
         if (t === undefined) {
           t = goto.length;
@@ -73,8 +89,10 @@ export class Prefilter {
       ends[s]!.push(index);
     }
     // Failure links, breadth first, folded into a full transition table.
-    const next = new Int32Array(goto.length * this.width);
-    const fail = new Int32Array(goto.length);
+    const states = goto.length;
+    if (states > 0xffff) throw new Error(`prefilter: ${states} states do not fit 16 bits`);
+    const next = new Int32Array(states * width);
+    const fail = new Int32Array(states);
     const queue: number[] = [];
     for (const [sym, t] of goto[0]!) {
       next[sym] = t;
@@ -83,53 +101,26 @@ export class Prefilter {
     for (let q = 0; q < queue.length; q++) {
       const s = queue[q]!;
       ends[s] = [...ends[s]!, ...ends[fail[s]!]!];
-      for (let sym = 0; sym < this.width; sym++) {
+      for (let sym = 0; sym < width; sym++) {
         const t = goto[s]!.get(sym);
         if (t === undefined) {
-          next[s * this.width + sym] = next[fail[s]! * this.width + sym]!;
+          next[s * width + sym] = next[fail[s]! * width + sym]!;
         } else {
-          fail[t] = next[fail[s]! * this.width + sym]!;
-          next[s * this.width + sym] = t;
+          fail[t] = next[fail[s]! * width + sym]!;
+          next[s * width + sym] = t;
           queue.push(t);
         }
       }
     }
-    // Transitions hold the next state's row offset (state × width): one add per character.
-    for (let k = 0; k < next.length; k++) next[k] = next[k]! * this.width;
-    this.next = next;
-    this.ends = ends;
-    this.hasEnd = new Uint8Array(next.length);
-    ends.forEach((e, state) => (this.hasEnd[state * this.width] = e.length > 0 ? 1 : 0));
-  }
-
-  private symbol(c: number): number {
-    c = canonical(c);
-    return c < 128 ? this.asciiSymbol[c]! : (this.otherSymbol.get(c) ?? 0);
-  }
-
-  /**
-   * Calls `hit(word, start, end)` for each occurrence of a word that starts in [from, until),
-   * in the order the occurrences end.
-   */
-  scan(
-    text: string,
-    from: number,
-    until: number,
-    hit: (word: number, start: number, end: number) => void,
-  ): void {
-    const { next, width, ends, lengths, hasEnd, asciiSymbol, otherSymbol } = this;
-    let s = 0;
-    // A word that starts before `until` ends at most the longest word's length past it.
-    const stop = Math.min(text.length, until + this.longest);
-    for (let i = from; i < stop; i++) {
-      const c = text.charCodeAt(i);
-      s = next[s + (c < 128 ? asciiSymbol[c]! : (otherSymbol.get(c) ?? 0))]!;
-      if (hasEnd[s] === 0) continue;
-      const e = ends[s / width]!;
-      for (let k = 0; k < e.length; k++) {
-        const start = i - lengths[e[k]!]! + 1;
-        if (start < until) hit(e[k]!, start, i + 1);
+    // Split by symbol: the ASCII columns, and the others.
+    this.asciiNext = new Uint16Array(states * this.asciiWidth);
+    this.otherNext = new Uint16Array(states * this.otherWidth);
+    for (let s = 0; s < states; s++)
+      for (let sym = 0; sym < width; sym++) {
+        if (sym < this.asciiWidth) this.asciiNext[s * this.asciiWidth + sym] = next[s * width + sym]!;
+        else this.otherNext[s * this.otherWidth + sym - this.asciiWidth] = next[s * width + sym]!;
       }
-    }
+    this.ends = ends;
+    this.hasEnd = Uint8Array.from(ends, (e) => (e.length > 0 ? 1 : 0));
   }
 }

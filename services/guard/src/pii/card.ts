@@ -3,6 +3,7 @@
 // and no order, invoice or tracking word just before, far fewer.
 import type { Detector } from "../scan.js";
 import { contextBefore, scored } from "./context.js";
+import { hasDigit } from "./digits.js";
 import { leftmost } from "./leftmost.js";
 import { remembered } from "./remembered.js";
 import { report, type PiiSpan } from "./span.js";
@@ -127,6 +128,7 @@ export const CARD_DETECTOR: Detector = {
   maxSpan: 19 * 2,
   find(text, from, until = text.length) {
     const spans: PiiSpan[] = [];
+    if (!hasDigit(text, from)) return { spans, next: from };
     const lengths = new Map<string, number>();
     const next = leftmost([CARD_CANDIDATE], text, from, until, (_, m) => {
       const length = remembered(lengths, m[0], () => cardLength(m[0]));

@@ -137,24 +137,26 @@ const LONGEST = Math.max(...[...WORDS.values()].flatMap((m) => [...m.keys()].map
 export function contextBefore(text: string, start: number, kind: Vouched, chars = CONTEXT_CHARS): Context {
   const words = WORDS.get(kind)!;
   const stop = start > chars ? start - chars : 0;
-  const lookUp = (from: number, to: number): Context | undefined => {
-    const first = text.charCodeAt(from);
-    if (to - from > LONGEST || (first >= 48 && first <= 57)) return undefined;
-    return words.get(text.slice(from, to).toLowerCase());
-  };
   let end = -1; // the end of the word being read, walking back; -1 between words
   for (let i = start - 1; i >= stop; i--) {
     const c = text.charCodeAt(i);
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c >= 0xc0) {
       if (end < 0) end = i + 1;
     } else if (end >= 0) {
-      const found = lookUp(i + 1, end);
+      const found = lookUp(words, text, i + 1, end);
       if (found !== undefined) return found;
       end = -1;
     }
   }
   // A word running into the start of the range counts only where the text starts.
-  return (end >= 0 && stop === 0 && lookUp(0, end)) || "none";
+  return (end >= 0 && stop === 0 && lookUp(words, text, 0, end)) || "none";
+}
+
+/** What the word [from, to) of `text` does, if it is a context word (starting with a letter). */
+function lookUp(words: Map<string, Context>, text: string, from: number, to: number): Context | undefined {
+  const first = text.charCodeAt(from);
+  if (to - from > LONGEST || (first >= 48 && first <= 57)) return undefined;
+  return words.get(text.slice(from, to).toLowerCase());
 }
 
 /**

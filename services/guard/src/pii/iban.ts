@@ -2,6 +2,7 @@
 // of four; valid only when the length is the country's and the ISO 7064 mod-97 check holds.
 import type { Detector } from "../scan.js";
 import { contextBefore, scored } from "./context.js";
+import { hasDigit } from "./digits.js";
 import { IBAN_LENGTHS } from "./iban-lengths.js";
 import { leftmost } from "./leftmost.js";
 import { remembered } from "./remembered.js";
@@ -49,6 +50,7 @@ export const IBAN_DETECTOR: Detector = {
   maxSpan: 34 + 8,
   find(text, from, until = text.length) {
     const spans: PiiSpan[] = [];
+    if (!hasDigit(text, from)) return { spans, next: from };
     const ends = new Map<string, number>();
     const next = leftmost([IBAN_CANDIDATE], text, from, until, (_, m) => {
       // The candidate may run on into a word of four capitals after the IBAN ("… 7034 THEN").

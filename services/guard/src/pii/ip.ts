@@ -4,6 +4,7 @@
 import { isIPv6 } from "node:net";
 import type { Detector } from "../scan.js";
 import { contextBefore, scored } from "./context.js";
+import { hasDigit } from "./digits.js";
 import { leftmost } from "./leftmost.js";
 import { remembered } from "./remembered.js";
 import { report, type PiiSpan } from "./span.js";
@@ -33,7 +34,7 @@ export const IP_DETECTOR: Detector = {
     const spans: PiiSpan[] = [];
     const verdicts = new Map<string, boolean>();
     // Most text has no dot or too few colons: skip a pattern that cannot match.
-    const v4Candidates = text.includes(".", from) ? IPV4_CANDIDATE : null;
+    const v4Candidates = text.includes(".", from) && hasDigit(text, from) ? IPV4_CANDIDATE : null;
     const v6Candidates = mayHoldIPv6(text, from) ? IPV6_CANDIDATE : null;
     const next = leftmost([v4Candidates, v6Candidates], text, from, until, (which, m) => {
       const address = m[0];

@@ -5,6 +5,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import type { Detector } from "../scan.js";
 import { RAISING, contextBefore, scored } from "./context.js";
+import { hasDigit } from "./digits.js";
 import { leftmost } from "./leftmost.js";
 import { remembered } from "./remembered.js";
 import { report, type PiiSpan } from "./span.js";
@@ -48,6 +49,7 @@ export const PHONE_DETECTOR: Detector = {
   maxSpan: 2 + 1 + 17 * 5,
   find(text, from, until = text.length) {
     const spans: PiiSpan[] = [];
+    if (!hasDigit(text, from)) return { spans, next: from };
     const verdicts = new Map<string, boolean>();
     const candidates = PHONE_WORDS.test(text) ? PHONE_CANDIDATE : INTERNATIONAL_CANDIDATE;
     const next = leftmost([candidates], text, from, until, (_, m) => {

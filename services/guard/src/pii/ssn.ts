@@ -3,6 +3,7 @@
 // group 00, no serial 0000, and not one of the numbers published as examples.
 import type { Detector } from "../scan.js";
 import { contextBefore, scored } from "./context.js";
+import { hasDigit } from "./digits.js";
 import { leftmost } from "./leftmost.js";
 import { remembered } from "./remembered.js";
 import { report, type PiiSpan } from "./span.js";
@@ -33,6 +34,7 @@ export const SSN_DETECTOR: Detector = {
   maxSpan: 11,
   find(text, from, until = text.length) {
     const spans: PiiSpan[] = [];
+    if (!hasDigit(text, from)) return { spans, next: from };
     const verdicts = new Map<string, boolean>();
     const next = leftmost([SSN_CANDIDATE], text, from, until, (_, m) => {
       const bare = m[0].length === 9;

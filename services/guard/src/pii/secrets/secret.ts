@@ -1,12 +1,14 @@
-// Secrets: the gitleaks rules the guard uses (rules.ts), compiled to linear patterns and joined
-// into one, so a text is scanned once for all of them (one pass of the joined pattern is 2–18
-// ms per MB; forty passes, one per rule, 20–40). Each may start only where a run of token
-// characters starts, so "glpat-glpat-glpat-…" is one failing candidate, not one per prefix that
-// each scans 300 characters on. A match is reported when its secret passes gitleaks' checks
-// (entropy above the rule's, not allowlisted), the rule's own check, and is not a hex digest or
-// UUID (a git SHA is never a secret).
+// Secrets: the gitleaks rules the guard uses (rules.ts), compiled to linear patterns. A secret
+// may start only where a run of token characters starts, so "glpat-glpat-glpat-…" is one failing
+// candidate, not one per prefix that each scans 300 characters on; and only where that run
+// starts as some rule's matches can (starts.ts: "ghp_" and 36 letters or digits, "AKIA" and a
+// capital, "ey", "-----", …), and there only those rules are tried, each alone (sticky), in
+// order: what a search of all the rules joined into one pattern finds (pii.spec.ts holds it to
+// that), without that search over every position, which cost 10–20 ms a megabyte of prose. A
+// match is reported when its secret passes gitleaks' checks (entropy above the rule's, not
+// allowlisted), the rule's own check, and is not a hex digest or UUID (a git SHA is never a
+// secret).
 import type { Detector } from "../../scan.js";
-import { leftmost } from "../leftmost.js";
 import { remembered } from "../remembered.js";
 import { report, type PiiSpan } from "../span.js";
 import { compileRe2, type Compiled } from "./compile-re2.js";
@@ -17,6 +19,7 @@ import {
   type GitleaksRule,
 } from "./gitleaks-rules.js";
 import { SECRET_RULES, type SecretRule } from "./rules.js";
+import { Starts } from "./starts.js";
 
 const DEFAULT_CAP = 256;
 /**
@@ -40,19 +43,19 @@ interface Allowlist {
   paths: number;
 }
 
-/** One gitleaks rule as compiled here, and where its groups sit in the joined pattern. */
+/** One gitleaks rule as compiled here. */
 export interface CompiledSecretRule extends Compiled {
   rule: string;
   gitleaksId: string;
-  /** The group that wraps this rule's alternative in the joined pattern. */
-  wrapper: number;
   secretGroup?: number;
   entropy?: number;
   allowlists: Allowlist[];
   /** Whether group 1 is where the pattern starts (so it starts the match too). */
   groupOneFirst: boolean;
-  /** The rule alone, sticky, with group offsets: run again on a match to find its secret. */
+  /** The rule alone, sticky: tried where a secret may start. */
   sticky: RegExp;
+  /** The same with group offsets (they cost on every match): run again on a match when needed. */
+  withOffsets: RegExp;
   /** Whether an allowlist looks at the line around a match (so a verdict cannot be reused). */
   byLine: boolean;
   validate?: (secret: string) => boolean;
@@ -80,7 +83,6 @@ export function tweakedPattern(upstream: GitleaksRule, rule: SecretRule): string
 
 function compileRules(): CompiledSecretRule[] {
   const out: CompiledSecretRule[] = [];
-  let wrapper = 1;
   for (const rule of SECRET_RULES) {
     for (const id of rule.gitleaks) {
       const upstream = GITLEAKS_RULES.find((r) => r.id === id);
@@ -89,17 +91,16 @@ function compileRules(): CompiledSecretRule[] {
       out.push({
         ...compiled,
         groupOneFirst: /^(?:\\b)?\((?!\?)/.test(compiled.source),
-        sticky: new RegExp(compiled.source, "dy"),
+        sticky: new RegExp(compiled.source, "y"),
+        withOffsets: new RegExp(compiled.source, "dy"),
         rule: rule.rule,
         gitleaksId: id,
-        wrapper,
         ...(upstream.secretGroup !== undefined && { secretGroup: upstream.secretGroup }),
         ...(upstream.entropy !== undefined && { entropy: upstream.entropy }),
         allowlists: upstream.allowlists.map(compileAllowlist),
         byLine: upstream.allowlists.some((a) => a.regexTarget === "line"),
         ...(rule.validate && { validate: rule.validate }),
       });
-      wrapper += 1 + compiled.groups;
     }
   }
   return out;
@@ -108,14 +109,103 @@ function compileRules(): CompiledSecretRule[] {
 export const COMPILED_SECRET_RULES: readonly CompiledSecretRule[] = compileRules();
 const GLOBAL_ALLOWLIST = compileAllowlist(GITLEAKS_ALLOWLIST);
 
+/** The prefixes each rule's secrets can start with. */
+const STARTS = new Starts(COMPILED_SECRET_RULES.map((r) => r.source));
+
+// Token characters (`A-Za-z0-9_.-`): a secret starts only where a run of them starts.
+const TOKEN = new Uint8Array(128);
+for (let c = 0; c < 128; c++) TOKEN[c] = /[A-Za-z0-9_.-]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+/** A rule's match (with group offsets), and the rule. */
+export interface SecretMatch {
+  rule: CompiledSecretRule;
+  match: RegExpExecArray;
+}
+
+const candidates = new Int32Array(COMPILED_SECRET_RULES.length);
+
+/** A character a secret may start with, where a run of token characters starts. */
+const FIRST_AT_RUN_START = new RegExp(`${RUN_START}${STARTS.firstClass()}`, "g");
+
 /**
- * All the rules as alternatives of one pattern, in rule order (earlier wins at one start), after
- * one check that a run of token characters starts here (one check, not one per alternative).
+ * How one pass looks for the places a secret may start: natively (a search for a possible first
+ * character at a run start, fast over digits, punctuation and long runs, where there are few)
+ * until they come every few characters (prose, "a@a@…"), then by a loop over the characters
+ * (a native search per place would cost more than looking at each character).
  */
-export const SECRET_PATTERN = new RegExp(
-  `${RUN_START}(?:${COMPILED_SECRET_RULES.map((r) => `(${r.source})`).join("|")})`,
-  "g",
-);
+interface Search {
+  natively: boolean;
+  found: number;
+  from: number;
+}
+
+/** The character after `i`, as the pairs read it: 128 for one beyond ASCII or none. */
+const secondOf = (text: string, i: number): number =>
+  i + 1 < text.length ? Math.min(text.charCodeAt(i + 1), 128) : 128;
+
+/**
+ * The next place at or after `at` where a run of token characters starts with a pair of
+ * characters a secret may start with, or -1.
+ */
+function nextPlace(text: string, at: number, stop: number, search: Search): number {
+  const { first, pairs, beyond } = STARTS;
+  while (search.natively) {
+    // test(), not exec(): no match to allocate; the match is one character, before lastIndex.
+    FIRST_AT_RUN_START.lastIndex = at;
+    if (!FIRST_AT_RUN_START.test(text)) return -1;
+    const i = FIRST_AT_RUN_START.lastIndex - 1;
+    if (i >= stop) return -1;
+    search.found++;
+    if (search.found > 8 && i - search.from < 64 * search.found) search.natively = false;
+    const c = text.charCodeAt(i);
+    if (c >= 128 ? beyond : pairs[c * 129 + secondOf(text, i)] === 1) return i;
+    at = i + 1;
+  }
+  let previous = at > 0 ? text.charCodeAt(at - 1) : 32;
+  for (let i = at; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    const runStart = previous >= 128 || TOKEN[previous] === 0;
+    previous = c;
+    if (!runStart) continue;
+    if (c >= 128 ? beyond : first[c] === 1 && pairs[c * 129 + secondOf(text, i)] === 1) return i;
+  }
+  return -1;
+}
+
+/**
+ * The first match at or after `from` that starts before `until`, or null: what a global search
+ * of all the rules as one pattern would find (the first rule, in order, that matches at the
+ * first place any does), trying only the places a secret can start and there only the rules
+ * whose prefix is there.
+ */
+function nextSecret(text: string, from: number, until: number, search: Search): SecretMatch | null {
+  const stop = Math.min(until, text.length);
+  for (let i = nextPlace(text, from, stop, search); i >= 0; i = nextPlace(text, i + 1, stop, search)) {
+    const n = STARTS.candidates(text, i, candidates);
+    for (let k = 0; k < n; k++) {
+      const rule = COMPILED_SECRET_RULES[candidates[k]!]!;
+      rule.sticky.lastIndex = i;
+      const match = rule.sticky.exec(text);
+      if (match !== null) return { rule, match };
+    }
+  }
+  return null;
+}
+
+/**
+ * The rules' matches one pass from `from` consumes, up to the first that starts at or after
+ * `until`, in order: what the detector then checks.
+ */
+export function secretMatches(text: string, from: number, until = text.length): SecretMatch[] {
+  const out: SecretMatch[] = [];
+  const search: Search = { natively: true, found: 0, from };
+  let next = from;
+  for (let m = nextSecret(text, from, until, search); m !== null; m = nextSecret(text, next, until, search)) {
+    out.push(m);
+    next = m.match.index + Math.max(1, m.match[0].length);
+  }
+  return out;
+}
 
 /**
  * Every allowlist pattern the rules use, for the linear-time checks. These never see the
@@ -167,18 +257,16 @@ function allowed(a: Allowlist, secret: string, match: string, line: () => string
   return checks.length > 0 && (a.all ? checks.every(Boolean) : checks.some(Boolean));
 }
 
-/** The secret of a match: the rule's secret group, else its first non-empty group, else all. */
+/** The secret of a rule's match: the rule's secret group, else its first non-empty group, else all. */
 function secretOf(r: CompiledSecretRule, text: string, m: RegExpExecArray): { start: number; end: number } {
   const whole = { start: m.index, end: m.index + m[0].length };
   if (r.groups === 0) return whole;
   // Most rules are "(secret)" or "\\b(secret)" then a delimiter: the group starts the match.
-  const first = m[r.wrapper + 1];
+  const first = m[1];
   if (r.secretGroup === undefined && r.groupOneFirst && first)
     return { start: m.index, end: m.index + first.length };
-  // The joined pattern has no group offsets (they cost for its hundred groups on every match):
-  // the rule alone, run again where it matched, has them.
-  r.sticky.lastIndex = m.index;
-  const own = r.sticky.exec(text);
+  r.withOffsets.lastIndex = m.index;
+  const own = r.withOffsets.exec(text);
   const groups =
     r.secretGroup !== undefined ? [r.secretGroup] : Array.from({ length: r.groups }, (_, i) => i + 1);
   for (const g of groups) {
@@ -196,9 +284,10 @@ export const SECRET_DETECTOR: Detector = {
     // A text that repeats a secret has it checked once (a window's worth, no more): the secret's
     // offsets in the match if it passes, else null.
     const verdicts = new Map<string, { start: number; end: number } | null>();
-    const next = leftmost([SECRET_PATTERN], text, from, until, (_, m) => {
-      const r = COMPILED_SECRET_RULES.find((c) => m[c.wrapper] !== undefined)!;
-      const key = `${r.wrapper} ${m[0]}`;
+    let next = from;
+    for (const { rule: r, match: m } of secretMatches(text, from, until)) {
+      next = m.index + Math.max(1, m[0].length);
+      const key = `${r.gitleaksId} ${m[0]}`;
       const judge = () => {
         const at = secretOf(r, text, m);
         return passes(r, text.slice(at.start, at.end), m)
@@ -207,7 +296,7 @@ export const SECRET_DETECTOR: Detector = {
       };
       const verdict = r.byLine ? judge() : remembered(verdicts, key, judge);
       if (verdict) report(spans, "secret", r.rule, m.index + verdict.start, m.index + verdict.end, 0.95);
-    });
+    }
     return { spans, next };
 
     function passes(r: CompiledSecretRule, secret: string, m: RegExpExecArray): boolean {
