@@ -108,7 +108,7 @@ export function screenRequest(
       if (spans.length === 0) continue;
       const actions = spans.map((span) => table.input(span.kind as GuardKind, role));
       spans.forEach((span, i) =>
-        tally.add(span.kind, span.rule, ACTION_OF[actions[i]!], text.slice(span.start, span.end)),
+        tally.add(span.kind, span.rule, ACTION_OF[actions[i]!], text, span.start, span.end),
       );
       const rewritten = rewrite(text, spans, actions, tokens);
       if (rewritten !== text) {

@@ -113,7 +113,7 @@ export function createAnswerScreen(
     const actions: GuardActionName[] = ready.map((s) => table.output(s.kind as OutputKind));
     ready.forEach((s, i) => {
       const a = ACTION_OF[actions[i]!];
-      tally.add(s.kind, s.rule, a, text.slice(s.start, s.end));
+      tally.add(s.kind, s.rule, a, text, s.start, s.end);
       if (a === Action.BLOCK) stopped = true;
     });
     if (stopped) return { send: "", hold: "" };
