@@ -1,10 +1,12 @@
 // Control syntax: comma-separated `key=value` pairs, e.g. `latency=200,error=429,retry_after=3`.
-// Sources, lowest precedence first: server defaults, `/_mock/<controls>/...` path segment,
-// `x-mock-controls` header, `[mock:<controls>]` in the last user message.
+// Sources, lowest precedence first: server defaults, `/_mock/<controls>/...` path segment (or the
+// named profile of `/_mock/profile/<name>/...`), `x-mock-controls` header, `[mock:<controls>]` in
+// the last user message.
 import type { MockControls } from "./types.js";
 
 const KEYS = [
   "latency",
+  "jitter",
   "ttft",
   "gap",
   "words",
@@ -18,6 +20,7 @@ const KEYS = [
   "reasoning",
   "dims",
   "echo",
+  "context_window",
 ] as const satisfies readonly (keyof MockControls)[];
 
 type ControlKey = (typeof KEYS)[number];
@@ -67,9 +70,27 @@ export function findMarker(text: string): string | undefined {
   return MARKER.exec(text)?.[1];
 }
 
-/** Split `/_mock/<controls>/rest` into controls text and the rest of the path. */
-export function splitControlPath(path: string): { controls: string | undefined; path: string } {
+/** A profile name: letters, digits, `.`, `_`, `-`; at most 64 characters. */
+export function isProfileName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,64}$/.test(name);
+}
+
+/** What a `/_mock/...` prefix asks for: controls written in the path, or a named profile's. */
+export interface ControlPath {
+  controls?: string;
+  profile?: string;
+  /** The path after the prefix (the whole path when there is none). */
+  path: string;
+}
+
+/** Split `/_mock/<controls>/rest` or `/_mock/profile/<name>/rest` into what it asks for and the rest. */
+export function splitControlPath(path: string): ControlPath {
+  const profile = /^\/_mock\/profile\/([^/]+)(\/.*)$/.exec(path);
+  if (profile?.[1] && profile[2]) {
+    const name = decodeURIComponent(profile[1]);
+    return isProfileName(name) ? { profile: name, path: profile[2] } : { path };
+  }
   const m = /^\/_mock\/([^/]+)(\/.*)$/.exec(path);
-  if (!m?.[1] || !m[2] || m[1] === "requests") return { controls: undefined, path };
+  if (!m?.[1] || !m[2] || m[1] === "requests" || m[1] === "profiles") return { path };
   return { controls: decodeURIComponent(m[1]), path: m[2] };
 }

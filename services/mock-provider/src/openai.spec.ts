@@ -28,6 +28,26 @@ describe("openai protocol", () => {
     assert.deepEqual(again.usage, json.usage);
   });
 
+  it("refuses a prompt over `context_window` with OpenAI's context_length_exceeded", async () => {
+    const long = { model: "mock-gpt", messages: [{ role: "user", content: "word ".repeat(400) }] };
+    const res = await postJson(
+      `${ctx.mock.url}/_mock/context_window=100/openai/v1/chat/completions`,
+      long,
+      auth,
+    );
+    assert.equal(res.status, 400);
+    const json = (await res.json()) as any;
+    assert.equal(json.error.code, "context_length_exceeded");
+    assert.match(json.error.message, /maximum context length is 100 tokens/);
+    const short = { ...long, messages: [{ role: "user", content: "hi" }] };
+    const ok = await postJson(
+      `${ctx.mock.url}/_mock/context_window=100/openai/v1/chat/completions`,
+      short,
+      auth,
+    );
+    assert.equal(ok.status, 200);
+  });
+
   it("streams chunks, a usage chunk with empty choices, then [DONE]", async () => {
     const res = await postJson(
       `${ctx.mock.url}/openai/v1/chat/completions`,

@@ -1,9 +1,12 @@
 // The MOCK provider's HTTP server: routing by provider prefix, controls, recording, pacing of
 // streams (latency, ttft, gap, cut, hang). What goes on the wire is decided in protocols/.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { countTokens, DEFAULT_DIMS, embedding, planReply } from "./content.js";
+import { countTokens, DEFAULT_DIMS, embedding, planReply, promptTokens } from "./content.js";
+import { contextRefusal } from "./context-window.js";
 import { findDirective, findMarker, mergeControls, parseControls, splitControlPath } from "./controls.js";
+import { answerDelayMs } from "./delay.js";
 import { headerValue, isMockModel, jsonReply } from "./http-reply.js";
+import { ControlProfiles, profileRequest } from "./profiles.js";
 import { createProtocols } from "./protocols/index.js";
 import { RequestRecorder } from "./recorder.js";
 import type { AwsCredentials } from "./sigv4.js";
@@ -73,6 +76,7 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
   });
   const failCounts = new Map<string, number>();
   const defaults: MockControls = { ...opts.defaults };
+  const profiles = new ControlProfiles();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader("x-mock-provider", "true");
@@ -90,6 +94,11 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
         return;
       }
       return send(res, jsonReply(200, recorder.list({ marker: query.get("marker") ?? undefined })));
+    }
+    const profileName = /^\/_mock\/profiles\/([^/]+)$/.exec(rawPath)?.[1];
+    if (profileName !== undefined) {
+      const text = method === "PUT" ? (await readBody(req)).toString("utf8") : "";
+      return send(res, profileRequest(profiles, method, profileName, text));
     }
 
     const split = splitControlPath(rawPath);
@@ -152,8 +161,15 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       }
     }
 
-    // Controls from every source but the prompt; the prompt directive is added once parsed.
+    // Controls from every source but the prompt; the prompt directive is added once parsed. A
+    // profile's controls are read now, as they are when this request arrives.
     let controls: MockControls;
+    const pathControls = (): MockControls | undefined =>
+      split.profile !== undefined
+        ? profiles.get(split.profile).controls
+        : split.controls !== undefined
+          ? parseControls(split.controls)
+          : undefined;
     const headerControls = headerValue(req.headers, "x-mock-controls");
     let directive: string | undefined;
     const applyControls = (promptText: string): HttpReply | undefined => {
@@ -161,7 +177,7 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       try {
         controls = mergeControls(
           defaults,
-          split.controls !== undefined ? parseControls(split.controls) : undefined,
+          pathControls(),
           headerControls !== undefined ? parseControls(headerControls) : undefined,
           directive !== undefined ? parseControls(directive) : undefined,
         );
@@ -207,6 +223,11 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
     const bad = applyControls(intent.lastUserText);
     if (bad) return send(res, bad);
     if (!isMockModel(intent.model)) return send(res, protocol.unknownModel(intent.model));
+    const window = controls!.context_window;
+    if (window !== undefined && promptTokens(intent) > window) {
+      const refusal = contextRefusal(protocol.provider, promptTokens(intent), window);
+      return send(res, protocol.error(400, refusal.message, { code: refusal.code }));
+    }
     if (await prelude()) return;
 
     const c = controls!;
@@ -257,12 +278,13 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
     }
     res.end();
 
-    /** hang, latency, error and fail_first; true when the request has been answered (or abandoned). */
+    /** hang, latency (+ jitter), error and fail_first; true when the request has been answered (or abandoned). */
     async function prelude(): Promise<boolean> {
       const c = controls!;
       let failing = c.error !== undefined;
       if (c.fail_first !== undefined) {
-        const key = `${protocol!.provider}|${headerValue(req.headers, "x-mock-key") ?? directive ?? headerControls ?? split.controls ?? ""}`;
+        const pathKey = split.profile !== undefined ? `profile:${split.profile}` : split.controls;
+        const key = `${protocol!.provider}|${headerValue(req.headers, "x-mock-key") ?? directive ?? headerControls ?? pathKey ?? ""}`;
         const seen = (failCounts.get(key) ?? 0) + 1;
         failCounts.set(key, seen);
         failing = seen <= c.fail_first;
@@ -273,7 +295,7 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
         );
         return true;
       }
-      await wait(c.latency ?? 0, closed.signal);
+      await wait(answerDelayMs(c), closed.signal);
       if (closed.signal.aborted) return true;
       if (failing) {
         send(res, protocol!.error(c.error ?? 503, "", { retryAfter: c.retry_after }));

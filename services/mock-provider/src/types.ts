@@ -7,6 +7,8 @@ export type ProviderId = "openai" | "azure" | "anthropic" | "gemini" | "bedrock"
 export interface MockControls {
   /** ms to wait before the response (before the first byte). */
   latency?: number;
+  /** Adds a random delay to `latency`: exponential with this mean (ms), so a long tail. */
+  jitter?: number;
   /** Streaming: ms to wait after the headers, before the first chunk. */
   ttft?: number;
   /** Streaming: ms between content chunks. */
@@ -37,6 +39,8 @@ export interface MockControls {
    * string arguments of tool calls carry it too. For tests of what reaches the client.
    */
   echo?: number;
+  /** Refuse a prompt of more than this many tokens (the mock's count) as the vendor does. */
+  context_window?: number;
 }
 
 export type MockOutcome = "completed" | "error" | "client_closed" | "cut" | "in_flight";
