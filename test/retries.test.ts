@@ -18,6 +18,7 @@ import { grpcClientConstructor } from "@switchyard/common";
 import { Gateway, type ChatChunk, type ChatResponse } from "@switchyard/proto";
 import OpenAI from "openai";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { metric, metricsOf } from "./harness/metrics.js";
 import { waitForUsageEvents } from "./harness/usage-events.js";
 
 interface Case {
@@ -116,16 +117,6 @@ interface GatewayClient {
   close(): void;
 }
 
-/** A metric's value in Prometheus text, by its labels; 0 when absent. */
-function metric(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      return Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return 0;
-}
-
 const TOPOLOGIES = [
   { name: "stage processes", inline: "" },
   { name: "every stage inline", inline: "guard,router,meter,provider" },
@@ -160,7 +151,7 @@ for (const topology of TOPOLOGIES) {
         .withResponse();
     const metricsText = async (): Promise<string> => {
       const proc = gw.procs(topology.inline === "" ? "provider" : "ingress")[0]!;
-      return (await fetch(`http://127.0.0.1:${proc.metricsPort}/metrics`)).text();
+      return metricsOf(proc.metricsPort);
     };
 
     before(async () => {

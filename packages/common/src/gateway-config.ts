@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ConfigError, loadYamlFile } from "./config.js";
 import { guardSchema } from "./guard-config.js";
+import { aliasRoutingShape, deploymentRoutingShape } from "./routing-config.js";
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, . _ : -");
 
@@ -48,31 +49,30 @@ const deploymentSchema = z.strictObject({
   output_usd_per_mtok: usdPrice,
   reasoning_usd_per_mtok: usdPrice,
   request_usd: usdPrice,
+  ...deploymentRoutingShape,
 });
 
-/**
- * Retries of a retryable failure (429, 5xx, connect errors, timeouts) on the same deployment
- * before falling back to the next, with exponential backoff and full jitter; the upstream's
- * Retry-After is honoured up to `max_ms` (docs/routing.md). Without it, none: a retryable
- * failure falls back at once.
- */
-const retrySchema = z
+const modelSchema = z
   .strictObject({
-    /** Retries per deployment (so up to attempts + 1 calls to each). */
-    attempts: z.number().int().min(0).max(10),
-    /** The backoff before the first retry is a random time below this; it doubles per retry. */
-    base_ms: z.number().int().positive().default(500),
-    /** No wait is longer: not the backoff, and not a Retry-After (longer ones fall back). */
-    max_ms: z.number().int().positive().max(600_000).default(8_000),
+    alias: z.string().min(1),
+    kind: z.enum(["chat", "embedding"]).default("chat"),
+    ...aliasRoutingShape,
+    deployments: z.array(deploymentSchema).min(1),
   })
-  .refine((r) => r.max_ms >= r.base_ms, { message: "max_ms must be at least base_ms", path: ["max_ms"] });
-
-const modelSchema = z.strictObject({
-  alias: z.string().min(1),
-  kind: z.enum(["chat", "embedding"]).default("chat"),
-  retry: retrySchema.optional(),
-  deployments: z.array(deploymentSchema).min(1),
-});
+  .superRefine((model, ctx) => {
+    const ids = new Set(model.deployments.map((d) => d.id));
+    const check = (list: readonly string[], path: (string | number)[]): void =>
+      list.forEach((depId, k) => {
+        if (!ids.has(depId))
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, k],
+            message: `no deployment "${depId}" in this alias`,
+          });
+      });
+    model.routes.forEach((r, i) => check(r.deployments ?? [], ["routes", i, "deployments"]));
+    check(model.fallback.content_policy, ["fallback", "content_policy"]);
+  });
 
 /** Limits over the limit window (a minute by default); 0 for none. */
 const rate = z.number().int().nonnegative().default(0);
@@ -231,7 +231,6 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
-export type RetryConfig = z.infer<typeof retrySchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
 export type TeamConfig = z.infer<typeof teamSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;

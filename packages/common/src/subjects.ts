@@ -3,6 +3,8 @@
 import type { Envelope } from "@switchyard/proto";
 
 export interface Subjects {
+  /** The prefix every name starts with (also names the KV buckets and streams). */
+  readonly prefix: string;
   /** Work queue of a stage; each stage subscribes with queue group = stage name. */
   stage(name: string): string;
   /**
@@ -32,6 +34,7 @@ export function subjects(prefix: string): Subjects {
   }
   const base = `${prefix}.v1`;
   return {
+    prefix,
     stage: (name) => `${base}.stage.${name}`,
     next: (env, entry) => (entry.startsWith("@") ? env.homeSubject : `${base}.stage.${entry}`),
     cancel: (requestId) => `${base}.cancel.${requestId}`,

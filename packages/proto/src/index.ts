@@ -9,4 +9,5 @@ export * from "./gen/switchyard/pipeline/v1/reply_pb.js";
 export * from "./gen/switchyard/pipeline/v1/stream_pb.js";
 export * from "./gen/switchyard/pipeline/v1/events_pb.js";
 export * from "./gen/switchyard/pipeline/v1/keys_pb.js";
+export * from "./gen/switchyard/pipeline/v1/route_stats_pb.js";
 export { file_grpc_health_v1_health } from "./gen/grpc/health/v1/health_pb.js";

@@ -9,3 +9,4 @@ export type {
 } from "./adapter.js";
 export { providers } from "./registry.js";
 export { retryAfterMs } from "./shared/retry-after.js";
+export { refusalKind, type RefusalKind } from "./shared/refusal.js";

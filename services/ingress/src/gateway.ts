@@ -28,6 +28,7 @@ import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
 import { chatPromptTokens, embedPromptTokens, encodingFor } from "./prompt-tokens.js";
 import { guardHeader } from "./guard-header.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
+import { routeHintsOf } from "./route-hints.js";
 import { servedHeaders } from "./served-headers.js";
 import type { KeyStore } from "./keys.js";
 import type { PipelineClient } from "./pipeline-client.js";
@@ -48,6 +49,8 @@ export interface CallOptions {
   /** Client-requested timeout in ms; clamped to the configured maximum. */
   timeoutMs?: number;
   traceparent?: string;
+  /** The `x-switchyard-metadata` header's pairs, for the router's conditions. */
+  metadata?: Readonly<Record<string, string>>;
   signal: AbortSignal;
 }
 
@@ -154,6 +157,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       estimatedPromptTokens: promptTokens,
       outputCapTokens: "chat" in body ? (body.chat.maxTokens ?? deps.defaultOutputTokens) : 0,
       receivedUnixMs: BigInt(now),
+      routeHints: "chat" in body ? routeHintsOf(body.chat, opts.metadata) : undefined,
     });
     recordTiming(env, "ingress", deps.instance, started);
     return Flight.fromBody(env, body);

@@ -32,6 +32,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { CallOptions, Gateway } from "./gateway.js";
 import { addReflection } from "./grpc-reflection.js";
 import { keyFromHeaders } from "./keys.js";
+import { parseMetadataHeader } from "./route-hints.js";
 import { timingHeader } from "./timing.js";
 
 export interface GrpcDoor {
@@ -71,6 +72,7 @@ function callOptions(gateway: Gateway, call: Call): CallOptions {
     requestId: gateway.newRequestId(first(call.metadata, "x-request-id")),
     timeoutMs: ms === undefined ? undefined : Math.max(1, Math.floor(ms)),
     traceparent: first(call.metadata, "traceparent"),
+    metadata: parseMetadataHeader(first(call.metadata, "x-switchyard-metadata")),
     signal: aborter.signal,
   };
 }

@@ -7,6 +7,7 @@ import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
 import { parseJsonBody, readBody } from "./http-body.js";
 import { keyFromHeaders } from "./keys.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
+import { parseMetadataHeader } from "./route-hints.js";
 import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
 import { timingHeader } from "./timing.js";
 
@@ -154,6 +155,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       requestId,
       timeoutMs: parseTimeout(header(req, "x-request-timeout")),
       traceparent: header(req, "traceparent"),
+      metadata: parseMetadataHeader(header(req, "x-switchyard-metadata")),
       signal: aborter.signal,
     };
 

@@ -3,7 +3,6 @@
 // stage's code is loaded only when it runs inline here.
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
-  buildCatalog,
   type EventPublisher,
   type GatewayConfig,
   type Logger,
@@ -61,8 +60,10 @@ export async function createInlineStages(deps: {
         break;
       }
       case "router": {
-        const { createRouterStage } = await import("@switchyard/router/stage");
-        handlers.set(stage, createRouterStage({ catalog: buildCatalog(deps.gateway, deps.log) }));
+        const { createRouterWorker } = await import("@switchyard/router/worker");
+        const worker = await createRouterWorker(deps);
+        handlers.set(stage, worker.handler);
+        closers.push(worker.close);
         break;
       }
       case "meter": {
@@ -75,7 +76,7 @@ export async function createInlineStages(deps: {
       }
       case "provider": {
         const { createProviderWorker } = await import("@switchyard/provider/worker");
-        const worker = createProviderWorker({ ...deps, secretsFrom: process.env });
+        const worker = await createProviderWorker({ ...deps, secretsFrom: process.env });
         handlers.set(stage, worker.handler);
         closers.push(worker.close);
         break;

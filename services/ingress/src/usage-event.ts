@@ -56,6 +56,8 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     guardOutput: o?.guardOutput,
     retries: end.retries ?? 0,
     admission: end.admission,
+    routePolicy: o?.routePolicy ?? env.route?.policy ?? "",
+    routeReason: o?.routeReason ?? env.route?.reason ?? "",
   };
 }
 

@@ -10,8 +10,8 @@ runStage({
     resolveProviderSecrets(loaded.gateway, source);
     return loaded;
   },
-  wire: ({ gateway, nats, log, replies, instance, subjects, side }) => {
-    const worker = createProviderWorker({
+  wire: async ({ gateway, nats, log, replies, instance, subjects, side }) => {
+    const worker = await createProviderWorker({
       gateway,
       secretsFrom: process.env,
       nc: nats.nc,
@@ -21,6 +21,6 @@ runStage({
       instance,
       registry: side.registry,
     });
-    return Promise.resolve({ handler: worker.handler, close: worker.close });
+    return { handler: worker.handler, close: worker.close };
   },
 }).catch(exitOnFatal("provider"));

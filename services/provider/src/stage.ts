@@ -10,12 +10,14 @@ import {
   costOf,
   GatewayError,
   recordTiming,
+  type AttemptRecorder,
   type Flight,
   type Logger,
   type ReplySink,
   type StageHandler,
 } from "@switchyard/common";
 import {
+  AttemptResult,
   OutcomeSchema,
   ReplySchema,
   RequestKind,
@@ -33,7 +35,13 @@ import {
   type Usage,
 } from "@switchyard/proto";
 import type { AnswerScreen, AnswerScreens } from "@switchyard/guard/output";
-import type { ProviderAdapter, ProviderId, UpstreamRequest, UpstreamTarget } from "@switchyard/providers";
+import {
+  refusalKind,
+  type ProviderAdapter,
+  type ProviderId,
+  type UpstreamRequest,
+  type UpstreamTarget,
+} from "@switchyard/providers";
 import type { Cancellations } from "./cancellations.js";
 import type { Cooldowns } from "./cooldowns.js";
 import type { AttemptMetrics } from "./metrics.js";
@@ -59,12 +67,16 @@ export interface ProviderStageDeps {
   answerScreens?: AnswerScreens;
   /** Counts every upstream call by deployment and what followed it. */
   attempts?: AttemptMetrics;
+  /** Feeds the live routing statistics: in-flight calls, outcomes and latencies. */
+  stats?: AttemptRecorder;
 }
 
 /** Where a request stands in its route: deployments passed over, and upstream calls made. */
 interface Tries {
   fallbacks: number;
   attempts: number;
+  /** The current attempt's time to first token (streams), for the statistics. */
+  ttftMs: number;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -119,6 +131,38 @@ function carriesNothing(chunk: ChatChunk): boolean {
   });
 }
 
+/** How a failed attempt counts in the live statistics: a client's cancel or a 400 does not. */
+function statsResult(err: GatewayError, aborted: boolean): AttemptResult | undefined {
+  if (aborted) return undefined;
+  if (err.code === "rate_limited") return AttemptResult.THROTTLED;
+  return err.retryable ? AttemptResult.FAILED : undefined;
+}
+
+/**
+ * Where an upstream's refusal may go instead, when the route's refusal fallback allows it: after
+ * a context-window refusal, the route's deployments with a larger window (smallest first); after
+ * a content-policy refusal, the configured alternatives. Never one already tried.
+ */
+function refusalDetour(
+  env: Envelope,
+  d: Deployment,
+  err: GatewayError,
+  tried: readonly Deployment[],
+): Deployment[] {
+  const fb = env.route?.refusalFallback;
+  if (fb === undefined || err.retryable) return [];
+  const kind = refusalKind(err);
+  const fresh = (x: Deployment): boolean => !tried.some((t) => t.id === x.id);
+  if (kind === "context_window" && fb.contextWindow) {
+    const larger = (x: Deployment): boolean => x.contextWindow > d.contextWindow || x.contextWindow === 0;
+    return (env.route?.deployments ?? [])
+      .filter((x) => fresh(x) && larger(x))
+      .sort((a, b) => (a.contextWindow || Infinity) - (b.contextWindow || Infinity));
+  }
+  if (kind === "content_policy") return fb.contentPolicy.filter(fresh);
+  return [];
+}
+
 export function createProviderStage(deps: ProviderStageDeps): StageHandler {
   const { replies } = deps;
 
@@ -168,6 +212,8 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
       attempts: tries.attempts,
       guard: env.guard,
       guardOutput: screen?.result(),
+      routePolicy: env.route?.policy,
+      routeReason: env.route?.reason,
     });
   }
 
@@ -291,7 +337,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     let last: ChatChunk | undefined;
     const emit = (chunk: ChatChunk): void => {
       if (seq === 0n) {
-        ttftMs = Math.round(performance.now() - t0);
+        ttftMs = tries.ttftMs = Math.round(performance.now() - t0);
         sendFrame({ case: "chunk", value: chunk }, timingsWith(env, started, ttftMs * 1000));
       } else sendFrame({ case: "chunk", value: chunk });
     };
@@ -408,22 +454,52 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const signal = tracked.signal;
     const failure = (err: unknown): GatewayError =>
       transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
-    const tries: Tries = { fallbacks: 0, attempts: 0 };
+    const tries: Tries = { fallbacks: 0, attempts: 0, ttftMs: 0 };
     try {
-      for (const [index, d] of deployments.entries()) {
+      for (let index = 0; index < deployments.length; index++) {
+        const d = deployments[index]!;
         tries.fallbacks = index;
         for (let retried = 0; ; retried++) {
           tries.attempts++;
+          tries.ttftMs = 0;
           let err: GatewayError;
+          const t0 = performance.now();
+          const ended = deps.stats?.begin(d.id);
           try {
-            if (env.stream) deps.attempts?.(d.id, await stream(flight, d, tries, started, signal, deadline));
-            else {
+            if (env.stream) {
+              const result = await stream(flight, d, tries, started, signal, deadline);
+              // A stream the client left is not the deployment's failure.
+              if (result === "ok" || !signal.aborted)
+                deps.stats?.record(
+                  d.id,
+                  result === "ok" ? AttemptResult.OK : AttemptResult.FAILED,
+                  performance.now() - t0,
+                  tries.ttftMs,
+                );
+              deps.attempts?.(d.id, result);
+            } else {
               replies.reply(env, await unary(flight, d, tries, started, signal));
+              deps.stats?.record(d.id, AttemptResult.OK, performance.now() - t0);
               deps.attempts?.(d.id, "ok");
             }
             return "answered";
           } catch (thrown) {
             err = failure(thrown);
+            const counted = statsResult(err, signal.aborted);
+            if (counted !== undefined) deps.stats?.record(d.id, counted, performance.now() - t0);
+          } finally {
+            ended?.();
+          }
+          const detour = refusalDetour(env, d, err, deployments.slice(0, index + 1));
+          if (detour.length > 0) {
+            // Another deployment may take what this one refused: try those instead of the rest.
+            deps.attempts?.(d.id, "fell_back");
+            deps.log.warn(
+              { requestId: env.requestId, deployment: d.id, refusal: refusalKind(err), next: detour[0]!.id },
+              "refused: falling back",
+            );
+            deployments.splice(index + 1, deployments.length, ...detour);
+            break;
           }
           const step = await afterFailure(env, d, err, retried, index < deployments.length - 1, signal);
           if (step === "retry") continue;

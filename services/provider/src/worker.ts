@@ -1,8 +1,11 @@
 // The provider's handler with everything it needs (credentials, upstream pools, cancellations,
-// cooldowns): what the provider process runs on its queue group, and what ingress runs
+// cooldowns, the live routing statistics it feeds): what the provider process runs on its queue group, and what ingress runs
 // in-process when the provider is an inline stage.
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
+  createAttemptRecorder,
+  createRouteStatsView,
+  openRouteStats,
   resolveProviderSecrets,
   type GatewayConfig,
   type Logger,
@@ -24,7 +27,7 @@ export interface ProviderWorker {
   close: () => Promise<void>;
 }
 
-export function createProviderWorker(deps: {
+export async function createProviderWorker(deps: {
   gateway: GatewayConfig;
   /** Where credentials come from (`api_key_env` / `secret_key_env` name variables in it). */
   secretsFrom: NodeJS.ProcessEnv;
@@ -35,7 +38,7 @@ export function createProviderWorker(deps: {
   instance: string;
   /** Where the provider's metrics are registered (the process's, or ingress's when inline). */
   registry?: Registry;
-}): ProviderWorker {
+}): Promise<ProviderWorker> {
   const secrets = resolveProviderSecrets(deps.gateway, deps.secretsFrom);
   const configured = new Map<string, ConfiguredProvider>();
   const limits = new Map<string, { maxConnections: number; timeoutMs: number }>();
@@ -55,6 +58,10 @@ export function createProviderWorker(deps: {
   }
   const pools = createUpstreamPools(limits);
   const cancellations = createCancellations(deps.nc, deps.subjects);
+  // Every attempt feeds the routers' live statistics; cooldowns are read back from them.
+  const kv = await openRouteStats(deps.nc, deps.subjects.prefix);
+  const stats = createAttemptRecorder({ kv, instance: deps.instance, log: deps.log });
+  const view = createRouteStatsView({ kv, log: deps.log, keys: ["r.>"] });
   const handler = createProviderStage({
     replies: deps.replies,
     log: deps.log,
@@ -63,7 +70,8 @@ export function createProviderWorker(deps: {
     providers: configured,
     pools,
     cancellations,
-    cooldowns: createCooldowns(),
+    cooldowns: createCooldowns({ view, recorder: stats }),
+    stats,
     attempts: deps.registry === undefined ? undefined : createAttemptMetrics(deps.registry),
     answerScreens: createAnswerScreens(deps.gateway.guard, deps.secretsFrom.SWITCHYARD_GUARD_HASH_SALT),
   });
@@ -71,6 +79,8 @@ export function createProviderWorker(deps: {
     handler,
     close: async () => {
       await cancellations.close();
+      view.close();
+      await stats.close();
       await pools.close();
     },
   };

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
+import { seededRandom } from "@switchyard/common";
 import { ChatChunkSchema, UsageSchema, type ChatChunk, type Usage } from "@switchyard/proto";
 import type { StreamDecoder } from "../adapter.js";
 
@@ -28,16 +29,9 @@ export function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32) so random splits are reproducible. */
+/** Cut points for a random split, reproducible from the seed. */
 export function randomCuts(length: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const cuts: number[] = [];
   let at = 0;
   while (at < length) {

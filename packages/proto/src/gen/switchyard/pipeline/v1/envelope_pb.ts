@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIo4GCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4iNwoMVHJhY2VDb250ZXh0EhMKC3RyYWNlcGFyZW50GAEgASgJEhIKCnRyYWNlc3RhdGUYAiABKAkiRQoLU3RhZ2VUaW1pbmcSDQoFc3RhZ2UYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSFQoNcHJvY2Vzc2luZ191cxgDIAEoDSKEAQoLR3VhcmRSZXN1bHQSLgoGYWN0aW9uGAEgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SMQoIZmluZGluZ3MYAiADKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLkZpbmRpbmdKBAgDEARSDHJlZGFjdGlvbl9pZCJWCglHdWFyZFBsYW4SOQoMcGxhY2Vob2xkZXJzGAEgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QbGFjZWhvbGRlchIOCgZjYW5hcnkYAiABKAkiKwoLUGxhY2Vob2xkZXISDQoFdG9rZW4YASABKAkSDQoFdmFsdWUYAiABKAkiegoHRmluZGluZxIMCgRraW5kGAEgASgJEgwKBHJ1bGUYAiABKAkSDQoFY291bnQYAyABKA0SLgoGYWN0aW9uGAQgASgOMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5BY3Rpb24SFAoMdmFsdWVfaGFzaGVzGAUgAygJIowBCg1Sb3V0ZURlY2lzaW9uEjcKC2RlcGxveW1lbnRzGAEgAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5EZXBsb3ltZW50Eg4KBnBvbGljeRgCIAEoCRIyCgVyZXRyeRgDIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmV0cnlQb2xpY3kiQAoLUmV0cnlQb2xpY3kSEAoIYXR0ZW1wdHMYASABKA0SDwoHYmFzZV9tcxgCIAEoDRIOCgZtYXhfbXMYAyABKA0i3gEKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSMgoGcHJpY2VzGAcgASgLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRhYmxlSgQIBBAFSgQIBRAGSgQIBhAHUhhpbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SGW91dHB1dF9uYW5vX3VzZF9wZXJfdG9rZW5SH2NhY2hlZF9pbnB1dF9uYW5vX3VzZF9wZXJfdG9rZW4iiwEKClByaWNlVGFibGUSMQoEYmFzZRgBIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuVG9rZW5QcmljZXMSGAoQcmVxdWVzdF9waWNvX3VzZBgCIAEoBBIwCgV0aWVycxgDIAMoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUHJpY2VUaWVyIlwKCVByaWNlVGllchIaChJhYm92ZV9pbnB1dF90b2tlbnMYASABKA0SMwoGcHJpY2VzGAIgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcyK2AQoLVG9rZW5QcmljZXMSFgoOaW5wdXRfcGljb191c2QYASABKAQSGwoTY2FjaGVfcmVhZF9waWNvX3VzZBgCIAEoBBIcChRjYWNoZV93cml0ZV9waWNvX3VzZBgDIAEoBBIfChdjYWNoZV93cml0ZV8xaF9waWNvX3VzZBgEIAEoBBIXCg9vdXRwdXRfcGljb191c2QYBSABKAQSGgoScmVhc29uaW5nX3BpY29fdXNkGAYgASgEIqICCglBZG1pc3Npb24SFAoMbGltaXRfc2NvcGVzGAMgAygJEhcKD3Jlc2VydmVkX3Rva2VucxgEIAEoDRIYChBhZG1pdHRlZF91bml4X21zGAUgASgDEjkKCHJlcXVlc3RzGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSNwoGdG9rZW5zGAcgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SYXRlTGltaXRTdGF0dXMSMwoHYnVkZ2V0cxgIIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQnVkZ2V0SG9sZBIXCg9kb3duZ3JhZGVkX2Zyb20YCSABKAlKBAgBEAJKBAgCEAMioQEKCkJ1ZGdldEhvbGQSDQoFc2NvcGUYASABKAkSDgoGcGVyaW9kGAIgASgJEhkKEXJlc2VydmVkX25hbm9fdXNkGAMgASgEEhcKD2J1ZGdldF9uYW5vX3VzZBgEIAEoBBIQCghhbGVydF9hdBgFIAMoARIRCgl0ZW5hbnRfaWQYBiABKAkSGwoTcGVyaW9kX2VuZHNfdW5peF9tcxgHIAEoAyJFCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKA0SEQoJcmVtYWluaW5nGAIgASgNEhAKCHJlc2V0X21zGAMgASgNIj4KB0hvbGRpbmcSDwoHcmVwbGljYRgBIAEoCRINCgVzdGFnZRgCIAEoCRITCgtyZXF1ZXN0X2lkcxgDIAMoCSpaCgtSZXF1ZXN0S2luZBIcChhSRVFVRVNUX0tJTkRfVU5TUEVDSUZJRUQQABIVChFSRVFVRVNUX0tJTkRfQ0hBVBABEhYKElJFUVVFU1RfS0lORF9FTUJFRBACKo4BCgZBY3Rpb24SFgoSQUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMQUNUSU9OX0FMTE9XEAESDwoLQUNUSU9OX0ZMQUcQAhIRCg1BQ1RJT05fUkVEQUNUEAMSEAoMQUNUSU9OX0JMT0NLEAQSDwoLQUNUSU9OX01BU0sQBRITCg9BQ1RJT05fVE9LRU5JWkUQBmIGcHJvdG8z");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIscGCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4SNwoLcm91dGVfaGludHMYGyABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlSGludHMisgEKClJvdXRlSGludHMSDQoFdG9vbHMYASABKAgSDgoGaW1hZ2VzGAIgASgIEhAKCGVuZF91c2VyGAMgASgJEkIKCG1ldGFkYXRhGAQgAygLMjAuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZUhpbnRzLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKDFRyYWNlQ29udGV4dBITCgt0cmFjZXBhcmVudBgBIAEoCRISCgp0cmFjZXN0YXRlGAIgASgJIkUKC1N0YWdlVGltaW5nEg0KBXN0YWdlGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEhUKDXByb2Nlc3NpbmdfdXMYAyABKA0ihAEKC0d1YXJkUmVzdWx0Ei4KBmFjdGlvbhgBIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEjEKCGZpbmRpbmdzGAIgAygLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5GaW5kaW5nSgQIAxAEUgxyZWRhY3Rpb25faWQiVgoJR3VhcmRQbGFuEjkKDHBsYWNlaG9sZGVycxgBIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUGxhY2Vob2xkZXISDgoGY2FuYXJ5GAIgASgJIisKC1BsYWNlaG9sZGVyEg0KBXRva2VuGAEgASgJEg0KBXZhbHVlGAIgASgJInoKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEhQKDHZhbHVlX2hhc2hlcxgFIAMoCSKbAgoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkSMgoFcmV0cnkYAyABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJldHJ5UG9saWN5Eg4KBnJlYXNvbhgEIAEoCRI6CgpjYW5kaWRhdGVzGAUgAygLMiYuc3dpdGNoeWFyZC5waXBlbGluZS52MS5DYW5kaWRhdGVTY29yZRJBChByZWZ1c2FsX2ZhbGxiYWNrGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZWZ1c2FsRmFsbGJhY2siQQoOQ2FuZGlkYXRlU2NvcmUSEgoKZGVwbG95bWVudBgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRub3RlGAMgASgJImUKD1JlZnVzYWxGYWxsYmFjaxIWCg5jb250ZXh0X3dpbmRvdxgBIAEoCBI6Cg5jb250ZW50X3BvbGljeRgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudCJACgtSZXRyeVBvbGljeRIQCghhdHRlbXB0cxgBIAEoDRIPCgdiYXNlX21zGAIgASgNEg4KBm1heF9tcxgDIAEoDSL2AQoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgDIAEoCRIyCgZwcmljZXMYByABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlByaWNlVGFibGUSFgoOY29udGV4dF93aW5kb3cYCCABKA1KBAgEEAVKBAgFEAZKBAgGEAdSGGlucHV0X25hbm9fdXNkX3Blcl90b2tlblIZb3V0cHV0X25hbm9fdXNkX3Blcl90b2tlblIfY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbiKLAQoKUHJpY2VUYWJsZRIxCgRiYXNlGAEgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcxIYChByZXF1ZXN0X3BpY29fdXNkGAIgASgEEjAKBXRpZXJzGAMgAygLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRpZXIiXAoJUHJpY2VUaWVyEhoKEmFib3ZlX2lucHV0X3Rva2VucxgBIAEoDRIzCgZwcmljZXMYAiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRva2VuUHJpY2VzIrYBCgtUb2tlblByaWNlcxIWCg5pbnB1dF9waWNvX3VzZBgBIAEoBBIbChNjYWNoZV9yZWFkX3BpY29fdXNkGAIgASgEEhwKFGNhY2hlX3dyaXRlX3BpY29fdXNkGAMgASgEEh8KF2NhY2hlX3dyaXRlXzFoX3BpY29fdXNkGAQgASgEEhcKD291dHB1dF9waWNvX3VzZBgFIAEoBBIaChJyZWFzb25pbmdfcGljb191c2QYBiABKAQiogIKCUFkbWlzc2lvbhIUCgxsaW1pdF9zY29wZXMYAyADKAkSFwoPcmVzZXJ2ZWRfdG9rZW5zGAQgASgNEhgKEGFkbWl0dGVkX3VuaXhfbXMYBSABKAMSOQoIcmVxdWVzdHMYBiABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxI3CgZ0b2tlbnMYByABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxIzCgdidWRnZXRzGAggAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5CdWRnZXRIb2xkEhcKD2Rvd25ncmFkZWRfZnJvbRgJIAEoCUoECAEQAkoECAIQAyKhAQoKQnVkZ2V0SG9sZBINCgVzY29wZRgBIAEoCRIOCgZwZXJpb2QYAiABKAkSGQoRcmVzZXJ2ZWRfbmFub191c2QYAyABKAQSFwoPYnVkZ2V0X25hbm9fdXNkGAQgASgEEhAKCGFsZXJ0X2F0GAUgAygBEhEKCXRlbmFudF9pZBgGIAEoCRIbChNwZXJpb2RfZW5kc191bml4X21zGAcgASgDIkUKD1JhdGVMaW1pdFN0YXR1cxINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SEAoIcmVzZXRfbXMYAyABKA0iPgoHSG9sZGluZxIPCgdyZXBsaWNhGAEgASgJEg0KBXN0YWdlGAIgASgJEhMKC3JlcXVlc3RfaWRzGAMgAygJKloKC1JlcXVlc3RLaW5kEhwKGFJFUVVFU1RfS0lORF9VTlNQRUNJRklFRBAAEhUKEVJFUVVFU1RfS0lORF9DSEFUEAESFgoSUkVRVUVTVF9LSU5EX0VNQkVEEAIqjgEKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBBIPCgtBQ1RJT05fTUFTSxAFEhMKD0FDVElPTl9UT0tFTklaRRAGYgZwcm90bzM");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -198,6 +198,14 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
    * @generated from field: switchyard.pipeline.v1.GuardPlan guard_plan = 26;
    */
   guardPlan?: GuardPlan | undefined;
+
+  /**
+   * What the router's conditions and capability checks read, set by ingress from the body so
+   * the router never decodes it.
+   *
+   * @generated from field: switchyard.pipeline.v1.RouteHints route_hints = 27;
+   */
+  routeHints?: RouteHints | undefined;
 };
 
 /**
@@ -206,6 +214,42 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
  */
 export const EnvelopeSchema: GenMessage<Envelope> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 0);
+
+/**
+ * @generated from message switchyard.pipeline.v1.RouteHints
+ */
+export type RouteHints = Message<"switchyard.pipeline.v1.RouteHints"> & {
+  /**
+   * @generated from field: bool tools = 1;
+   */
+  tools: boolean;
+
+  /**
+   * @generated from field: bool images = 2;
+   */
+  images: boolean;
+
+  /**
+   * The body's `user` (the end user), for sticky weighted routing.
+   *
+   * @generated from field: string end_user = 3;
+   */
+  endUser: string;
+
+  /**
+   * The body's `metadata`, then the `x-switchyard-metadata` header's `key=value` pairs.
+   *
+   * @generated from field: map<string, string> metadata = 4;
+   */
+  metadata: { [key: string]: string };
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.RouteHints.
+ * Use `create(RouteHintsSchema)` to create a new message.
+ */
+export const RouteHintsSchema: GenMessage<RouteHints> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 1);
 
 /**
  * W3C trace context, carried so every stage joins the client's trace.
@@ -229,7 +273,7 @@ export type TraceContext = Message<"switchyard.pipeline.v1.TraceContext"> & {
  * Use `create(TraceContextSchema)` to create a new message.
  */
 export const TraceContextSchema: GenMessage<TraceContext> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 1);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 2);
 
 /**
  * @generated from message switchyard.pipeline.v1.StageTiming
@@ -262,7 +306,7 @@ export type StageTiming = Message<"switchyard.pipeline.v1.StageTiming"> & {
  * Use `create(StageTimingSchema)` to create a new message.
  */
 export const StageTimingSchema: GenMessage<StageTiming> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 2);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 3);
 
 /**
  * @generated from message switchyard.pipeline.v1.GuardResult
@@ -284,7 +328,7 @@ export type GuardResult = Message<"switchyard.pipeline.v1.GuardResult"> & {
  * Use `create(GuardResultSchema)` to create a new message.
  */
 export const GuardResultSchema: GenMessage<GuardResult> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 3);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
 
 /**
  * What the provider needs to screen and restore the answer: the placeholders the guard put in
@@ -312,7 +356,7 @@ export type GuardPlan = Message<"switchyard.pipeline.v1.GuardPlan"> & {
  * Use `create(GuardPlanSchema)` to create a new message.
  */
 export const GuardPlanSchema: GenMessage<GuardPlan> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
 
 /**
  * @generated from message switchyard.pipeline.v1.Placeholder
@@ -338,7 +382,7 @@ export type Placeholder = Message<"switchyard.pipeline.v1.Placeholder"> & {
  * Use `create(PlaceholderSchema)` to create a new message.
  */
 export const PlaceholderSchema: GenMessage<Placeholder> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
 
 /**
  * @generated from message switchyard.pipeline.v1.Finding
@@ -382,7 +426,7 @@ export type Finding = Message<"switchyard.pipeline.v1.Finding"> & {
  * Use `create(FindingSchema)` to create a new message.
  */
 export const FindingSchema: GenMessage<Finding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
 
 /**
  * The router's decision: deployments to try, in order. The provider stage falls back down it.
@@ -396,7 +440,7 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
   deployments: Deployment[];
 
   /**
-   * The policy that ordered them ("pinned", "cheapest", "fastest", "weighted").
+   * The policy that ordered them: "pinned", "weighted", "fastest", "cheapest" or "least_busy".
    *
    * @generated from field: string policy = 2;
    */
@@ -410,6 +454,29 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
    * @generated from field: switchyard.pipeline.v1.RetryPolicy retry = 3;
    */
   retry?: RetryPolicy | undefined;
+
+  /**
+   * Why the first deployment was chosen, in a few words ("cheapest within objectives",
+   * "no deployment within objectives: fastest", "route `long` matched"), for analytics.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * The candidates the policy weighed, in the order chosen, with their scores.
+   *
+   * @generated from field: repeated switchyard.pipeline.v1.CandidateScore candidates = 5;
+   */
+  candidates: CandidateScore[];
+
+  /**
+   * The alias's fallbacks on refusals (docs/routing.md): the provider moves on after an
+   * upstream's context-window or content-policy refusal only when these say so.
+   *
+   * @generated from field: switchyard.pipeline.v1.RefusalFallback refusal_fallback = 6;
+   */
+  refusalFallback?: RefusalFallback | undefined;
 };
 
 /**
@@ -417,7 +484,68 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
  * Use `create(RouteDecisionSchema)` to create a new message.
  */
 export const RouteDecisionSchema: GenMessage<RouteDecision> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+
+/**
+ * One deployment as the router saw it when it chose.
+ *
+ * @generated from message switchyard.pipeline.v1.CandidateScore
+ */
+export type CandidateScore = Message<"switchyard.pipeline.v1.CandidateScore"> & {
+  /**
+   * @generated from field: string deployment = 1;
+   */
+  deployment: string;
+
+  /**
+   * The policy's score; lower is better (ms for fastest, USD per 1,000 requests for cheapest,
+   * in-flight requests for least_busy, the weight for weighted).
+   *
+   * @generated from field: double score = 2;
+   */
+  score: number;
+
+  /**
+   * Why it was passed over or put last, if it was: "circuit open", "cooling down",
+   * "context window", "no tools", "no images", "over objectives".
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.CandidateScore.
+ * Use `create(CandidateScoreSchema)` to create a new message.
+ */
+export const CandidateScoreSchema: GenMessage<CandidateScore> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+
+/**
+ * @generated from message switchyard.pipeline.v1.RefusalFallback
+ */
+export type RefusalFallback = Message<"switchyard.pipeline.v1.RefusalFallback"> & {
+  /**
+   * After a context-window refusal, try the route's deployments with a larger window.
+   *
+   * @generated from field: bool context_window = 1;
+   */
+  contextWindow: boolean;
+
+  /**
+   * After a content-policy refusal, try these deployments (ids in the alias), in order.
+   *
+   * @generated from field: repeated switchyard.pipeline.v1.Deployment content_policy = 2;
+   */
+  contentPolicy: Deployment[];
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.RefusalFallback.
+ * Use `create(RefusalFallbackSchema)` to create a new message.
+ */
+export const RefusalFallbackSchema: GenMessage<RefusalFallback> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
 
 /**
  * Retries on one deployment, with exponential backoff and full jitter: before retry n (from 0)
@@ -451,7 +579,7 @@ export type RetryPolicy = Message<"switchyard.pipeline.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
 
 /**
  * @generated from message switchyard.pipeline.v1.Deployment
@@ -484,6 +612,13 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
    * @generated from field: switchyard.pipeline.v1.PriceTable prices = 7;
    */
   prices?: PriceTable | undefined;
+
+  /**
+   * Its context window in tokens, from the gateway file; 0 when unknown.
+   *
+   * @generated from field: uint32 context_window = 8;
+   */
+  contextWindow: number;
 };
 
 /**
@@ -491,7 +626,7 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
 
 /**
  * A deployment's prices as integers: pico-USD (1e-12 USD), which per token is USD per million
@@ -528,7 +663,7 @@ export type PriceTable = Message<"switchyard.pipeline.v1.PriceTable"> & {
  * Use `create(PriceTableSchema)` to create a new message.
  */
 export const PriceTableSchema: GenMessage<PriceTable> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
 
 /**
  * @generated from message switchyard.pipeline.v1.PriceTier
@@ -550,7 +685,7 @@ export type PriceTier = Message<"switchyard.pipeline.v1.PriceTier"> & {
  * Use `create(PriceTierSchema)` to create a new message.
  */
 export const PriceTierSchema: GenMessage<PriceTier> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
 
 /**
  * Pico-USD per token. Every price is resolved (a cache price the vendor does not list is the
@@ -601,7 +736,7 @@ export type TokenPrices = Message<"switchyard.pipeline.v1.TokenPrices"> & {
  * Use `create(TokenPricesSchema)` to create a new message.
  */
 export const TokenPricesSchema: GenMessage<TokenPrices> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
 
 /**
  * What the meter admitted the request under: the limits it counts against, what it reserved,
@@ -666,7 +801,7 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  * Use `create(AdmissionSchema)` to create a new message.
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 16);
 
 /**
  * One budget a request is charged to: its ledger for the current period, what was reserved
@@ -725,7 +860,7 @@ export type BudgetHold = Message<"switchyard.pipeline.v1.BudgetHold"> & {
  * Use `create(BudgetHoldSchema)` to create a new message.
  */
 export const BudgetHoldSchema: GenMessage<BudgetHold> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 17);
 
 /**
  * @generated from message switchyard.pipeline.v1.RateLimitStatus
@@ -754,7 +889,7 @@ export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> 
  * Use `create(RateLimitStatusSchema)` to create a new message.
  */
 export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 18);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -787,7 +922,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 16);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 19);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind
