@@ -9,7 +9,7 @@ describe("route hints", () => {
     const chat = create(ChatRequestSchema, {
       user: "u-1",
       metadata: { tier: "silver", app: "search" },
-      tools: [{ name: "lookup" }],
+      tools: [{ type: "function", function: { name: "lookup" } }],
       messages: [
         { role: "user", content: [{ part: { case: "imageUrl", value: { url: "https://x/y.png" } } }] },
       ],

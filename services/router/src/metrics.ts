@@ -2,7 +2,7 @@
 // changes this replica made; and each deployment's circuit as every replica sees it (read from
 // the shared view when scraped).
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { RouteStatsView } from "@switchyard/common";
+import type { DeploymentStats, RouteStatsView } from "@switchyard/common";
 
 export interface RouterMetrics {
   decided: (alias: string, policy: string, deployment: string) => void;
@@ -38,6 +38,28 @@ export function createRouterMetrics(
       }
     },
   });
+  // What every decision weighs, per deployment, as the merged statistics say when scraped.
+  const figures: [string, string, (s: DeploymentStats) => number][] = [
+    ["latency_p95_ms", "Recent p95 upstream latency (10 s), ms; absent when too few answers", (s) => s.p95Ms],
+    ["latency_decayed_ms", "Time-decayed mean upstream latency, ms", (s) => s.decayedMs],
+    ["ttft_p95_ms", "Recent p95 time to first token of streams, ms", (s) => s.ttftP95Ms],
+    ["error_rate", "Share of recent attempts (10 s) that failed or got a 429", (s) => s.errorRate],
+    ["in_flight", "Upstream calls in flight, every provider replica's", (s) => s.inFlight],
+  ];
+  for (const [name, help, pick] of figures)
+    new Gauge({
+      name: `switchyard_router_deployment_${name}`,
+      help,
+      labelNames: ["deployment"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const d of deployments) {
+          const v = pick(view.stats(d));
+          if (Number.isFinite(v)) this.set({ deployment: d }, v);
+        }
+      },
+    });
   const bound = new Map<string, { inc(): void }>();
   return {
     decided(alias, policy, deployment) {

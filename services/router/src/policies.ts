@@ -97,9 +97,14 @@ function loadedLatency(w: Weighed, stream: boolean): number {
   return ms * (1 + s.inFlight + w.pending);
 }
 
-/** Recent p95, or when nothing answered lately, the p95 of the last minutes; NaN if neither. */
-function p95Of(w: Weighed): number {
-  return Number.isFinite(w.stats.p95Ms) ? w.stats.p95Ms : w.stats.historyP95Ms;
+/**
+ * Recent p95 (of time to first token for streams, when known), or when nothing answered lately,
+ * the p95 of the last minutes; NaN if neither.
+ */
+function p95Of(w: Weighed, stream: boolean): number {
+  const s = w.stats;
+  if (stream && Number.isFinite(s.ttftP95Ms)) return s.ttftP95Ms;
+  return Number.isFinite(s.p95Ms) ? s.p95Ms : s.historyP95Ms;
 }
 
 /** Power of two choices: two at random, the better first; the rest by score. */
@@ -137,12 +142,12 @@ function leastBusy(input: PolicyInput): Ordered {
  */
 function cheapest(input: PolicyInput): Ordered {
   const o = input.objectives;
-  const p95s = input.weighed.map(p95Of).filter(Number.isFinite);
+  const p95s = input.weighed.map((w) => p95Of(w, input.stream)).filter(Number.isFinite);
   const fastestP95 = p95s.length === 0 ? Number.NaN : Math.min(...p95s);
   let limit = Number.isFinite(fastestP95) ? fastestP95 * o.p95_vs_fastest : Number.POSITIVE_INFINITY;
   if (o.p95_ms !== undefined) limit = Math.min(limit, o.p95_ms);
   const within = (w: Weighed): boolean =>
-    !(p95Of(w) > limit) && !(w.stats.attempts >= 5 && w.stats.errorRate > o.max_error_rate);
+    !(p95Of(w, input.stream) > limit) && !(w.stats.attempts >= 5 && w.stats.errorRate > o.max_error_rate);
   const ok = input.weighed.filter(within);
   const outside = new Set(input.weighed.filter((w) => !within(w)));
   const cost = new Map(

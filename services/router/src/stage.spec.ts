@@ -15,6 +15,7 @@ const known = (p95Ms: number, extra: Partial<DeploymentStats> = {}): DeploymentS
   historyP95Ms: p95Ms,
   historyMs: p95Ms * 0.8,
   decayedTtftMs: Number.NaN,
+  ttftP95Ms: Number.NaN,
   attempts: 50,
   failed: 0,
   throttled: 0,

@@ -33,6 +33,7 @@ const NO_STATS: DeploymentStats = {
   historyP95Ms: Number.NaN,
   historyMs: Number.NaN,
   decayedTtftMs: Number.NaN,
+  ttftP95Ms: Number.NaN,
   attempts: 0,
   failed: 0,
   throttled: 0,

@@ -30,6 +30,8 @@ export interface DeploymentStats {
   historyMs: number;
   /** Time-decayed mean time to first token of streams; NaN when no stream answered. */
   decayedTtftMs: number;
+  /** p95 of streams' time to first token in the window; NaN with fewer than MIN_SAMPLES. */
+  ttftP95Ms: number;
   /** Attempts in the window, and those that failed (the deployment's fault) or got a 429. */
   attempts: number;
   failed: number;
@@ -89,6 +91,7 @@ export function summarize(windows: readonly DeploymentWindow[], now: number): De
   const from = now - STATS_WINDOW_MS;
   const latencies: number[] = [];
   const history: number[] = [];
+  const ttfts: number[] = [];
   let weight = 0;
   let weighted = 0;
   let ttftWeight = 0;
@@ -106,6 +109,7 @@ export function summarize(windows: readonly DeploymentWindow[], now: number): De
       weight += k;
       weighted += k * s.latencyMs;
       if (s.ttftMs > 0) {
+        ttfts.push(s.ttftMs);
         ttftWeight += k;
         ttftWeighted += k * s.ttftMs;
       }
@@ -113,6 +117,7 @@ export function summarize(windows: readonly DeploymentWindow[], now: number): De
   }
   latencies.sort((a, b) => a - b);
   history.sort((a, b) => a - b);
+  ttfts.sort((a, b) => a - b);
   const known = latencies.length >= MIN_SAMPLES;
   const remembered = history.length >= MIN_SAMPLES;
   const c = countsSince(windows, from);
@@ -126,6 +131,7 @@ export function summarize(windows: readonly DeploymentWindow[], now: number): De
     historyP95Ms: remembered ? percentile(history, 0.95) : Number.NaN,
     historyMs: remembered ? history.reduce((a, b) => a + b, 0) / history.length : Number.NaN,
     decayedTtftMs: ttftWeight > 0 ? ttftWeighted / ttftWeight : Number.NaN,
+    ttftP95Ms: ttfts.length >= MIN_SAMPLES ? percentile(ttfts, 0.95) : Number.NaN,
     attempts,
     failed: c.failed,
     throttled: c.throttled,
