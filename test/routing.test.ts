@@ -134,6 +134,12 @@ describe("routing from live statistics (two router replicas)", () => {
       Math.abs(share - 0.9) <= 0.03,
       `w-ninety served ${share * 100}%: ${JSON.stringify([...counts])}`,
     );
+    // Both routers see the provider's statistics of what they routed.
+    for (const p of gw.procs("router")) {
+      const text = await metricsOf(p.metricsPort);
+      const p95 = metric(text, "switchyard_router_deployment_latency_p95_ms", { deployment: "w-ninety" });
+      assert.ok(p95 > 0 && p95 < 5000, `a router's p95 of w-ninety: ${p95}`);
+    }
     const events = await waitForUsageEvents(gw.nc, gw.prefix, ids);
     const e = events.find((x) => x.requestId === ids[0])!;
     assert.equal(e.routePolicy, "weighted");
