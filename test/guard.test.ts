@@ -1,8 +1,10 @@
 // The guard on the real stack: adversarial prompts of a megabyte are screened in linear time
-// and reach the MOCK upstream; a screening past its time budget ends by the fail mode, with a
-// clear error and a metric.
+// and reach the MOCK upstream; a screening of seconds does not stop the guard replica reporting
+// the request (it is not given up for lost and sent again) nor serving others; a screening
+// past its time budget ends by the fail mode, with a clear error and a metric.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { adversarialInputs, denseSpecimens, repeatTo } from "@switchyard/guard/testing";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 
@@ -18,6 +20,14 @@ function post(gw: GatewayUnderTest, content: string): Promise<Response> {
     },
     body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content }], max_tokens: 4 }),
   });
+}
+
+/** The sum of a process's metric series that match `series` (name and labels); 0 with none. */
+async function metricOf(port: number, series: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${series.source} (\\S+)$`, "gm"))) sum += Number(m[1]);
+  return sum;
 }
 
 /** The guard's part of `x-switchyard-timing`, in ms. */
@@ -72,6 +82,45 @@ describe("guard: linear time on the real stack", () => {
     // The stage's time here includes decoding and re-encoding the megabyte it rewrites, and up
     // to 260,000 findings (4 µs each: finding, scoring, mapping back, counting).
     await screenAll(denseSpecimens(1 << 20), 1000);
+  });
+});
+
+describe("guard: a screening of seconds", () => {
+  let gw: GatewayUnderTest;
+  before(async () => {
+    // Injections only flagged, so the prompt goes through; a budget past any screening here.
+    gw = await startGateway({ guard: { prompt_injection: "flag", budget_ms: 60_000 } });
+  });
+  after(() => gw?.stop());
+
+  it("keeps reporting the request (not lost, not sent twice) and answers others meanwhile", async () => {
+    const [guard] = gw.procs("guard");
+    const [ingress] = gw.procs("ingress");
+    const marker = `long-${n}`;
+    // 6 MiB of markdown images: a finding every 15 characters, seconds of screening here (the
+    // ingress gives up on a request no replica reported for 800 ms).
+    const large = post(gw, `[marker:${marker}] ${repeatTo("![a](http://x/?", 6 << 20)}`).then(
+      async (res) => ({ res, body: await res.text(), at: performance.now() }),
+    );
+    // While the guard screens it (its metrics answer: its event loop turns), a small request.
+    let held = 0;
+    for (let i = 0; i < 100 && held === 0; i++) {
+      await sleep(50);
+      held = await metricOf(guard!.metricsPort, /switchyard_stage_in_flight\{stage="guard"[^}]*\}/);
+    }
+    assert.equal(held, 1, "the guard reports the large request while it screens it");
+    const small = await post(gw, "hello");
+    assert.equal(small.status, 200, await small.text());
+    const smallAt = performance.now();
+
+    const { res, body, at } = await large;
+    assert.equal(res.status, 200, body.slice(0, 500));
+    assert.ok(guardMs(res) > 800, `screened in ${guardMs(res)} ms: longer than the loss window`);
+    assert.ok(smallAt < at, "the small request was answered while the large one was screened");
+    const calls = gw.mock.requests().filter((r) => r.marker === marker);
+    assert.equal(calls.length, 1, "the upstream got the large request once");
+    const lost = /switchyard_requests_lost_total\{[^}]*\}/;
+    assert.equal(await metricOf(ingress!.metricsPort, lost), 0, "no request given up for lost");
   });
 });
 

@@ -44,7 +44,7 @@ describe("model layer in a screening", () => {
 
   async function screen(text: string, model: GuardModelConfig) {
     const table = tableOf(gatewayConfigSchema.parse({ guard: { model } }).guard);
-    const s = screenRequest(toolResult(text), table, {
+    const s = await screenRequest(toolResult(text), table, {
       model: { uncertainFrom: model.uncertain_from, roles: new Set(model.roles) },
     });
     s.model = await consultModel(layer, model, s, table);

@@ -2,15 +2,22 @@
 // its kind has for the message's role (policy-table.ts), and the strongest action of them all is
 // the screening's (block > redact > tokenize > mask > flag > allow). Mask, redact and tokenize
 // rewrite the span; tokenize records the value for the answer (the envelope's GuardPlan).
-// A screening that runs out of time ends by the policy's fail mode.
-import type { GatewayConfig, GuardKind, GuardRole } from "@switchyard/common";
+// A screening that runs out of time ends by the policy's fail mode. A long screening pauses
+// every few milliseconds to give the event loop a turn (budget.ts); a small one never does.
+import {
+  GatewayError,
+  type GatewayConfig,
+  type GuardActionName,
+  type GuardKind,
+  type GuardRole,
+} from "@switchyard/common";
 import { Action, type ChatRequest, type Finding, type Placeholder } from "@switchyard/proto";
-import { startBudget } from "./budget.js";
+import { CHECK_EVERY, startBudget } from "./budget.js";
 import { INJECTION_DETECTOR, type InjectionSpan } from "./injection/detect.js";
 import type { ModelOutcome } from "./model-screen.js";
 import { ACTION_OF, roleOf, tableOf, type PolicyTable } from "./policy-table.js";
-import { rewrite } from "./rewrite.js";
-import { scan, type Span } from "./scan.js";
+import { Placeholders, rewriting } from "./rewrite.js";
+import { scanWindows, startScan, type Span } from "./scan.js";
 import { Tally } from "./tally.js";
 import type { ValueHasher } from "./value-hash.js";
 
@@ -32,6 +39,7 @@ export interface Screening {
   model?: ModelOutcome;
   /** Set when the budget ran out: how the fail mode ended the screening. */
   budgetExceeded?: "open" | "closed";
+  /** The time the screening ran (what the budget counts: its pauses are not counted). */
   elapsedMs: number;
 }
 
@@ -40,6 +48,10 @@ export interface ScreenOptions {
   hash?: ValueHasher;
   /** Collect text for the model layer: from this fast-layer score up, and for these roles. */
   model?: { uncertainFrom: number; roles: ReadonlySet<GuardRole> };
+  /** The request's deadline (Unix ms): a screening paused past it ends with deadline_exceeded. */
+  deadlineUnixMs?: number;
+  /** How long the screening runs between pauses (budget.ts, SLICE_MS); Infinity: no pause. */
+  sliceMs?: number;
 }
 
 /** A text part the fast layer is unsure of (read after its rewrite: no raw PII for the model). */
@@ -61,27 +73,35 @@ export function channelOf(role: string): Channel {
   return "user";
 }
 
-/** The highest injection score among the spans (0 with none). */
-function topInjectionScore(spans: readonly Span[]): number {
-  let top = 0;
-  for (const s of spans) if (s.kind === "prompt_injection") top = Math.max(top, (s as InjectionSpan).score);
-  return top;
-}
-
 /**
  * Screens the text parts of a request's messages by the policy (a resolved table, or a policy
  * object resolved on first use), rewriting them in place where the policy says.
+ *
+ * It runs on the caller's turn of the event loop until it has run a slice (`opts.sliceMs`),
+ * then pauses for a turn, and so on: at a window's end while scanning, every CHECK_EVERY
+ * spans while it applies what it found. A request screened in less than a slice (any ordinary
+ * prompt) is screened within the call, and the promise it returns is already settled.
  */
-export function screenRequest(
+export async function screenRequest(
   req: ChatRequest,
   policy: GuardPolicy | PolicyTable,
   opts: ScreenOptions = {},
-): Screening {
+): Promise<Screening> {
   const table = "detectorsFor" in policy ? policy : tableOf(policy);
   const { budget_ms, fail_mode } = table.policy;
-  const budget = startBudget(budget_ms);
+  const budget = startBudget(budget_ms, { sliceMs: opts.sliceMs });
+  const deadline = opts.deadlineUnixMs;
+  /** A turn for the event loop; a request whose deadline passed meanwhile is not screened on. */
+  const pause = async (): Promise<void> => {
+    await budget.pause();
+    if (deadline !== undefined && Date.now() >= deadline)
+      throw new GatewayError(
+        "deadline_exceeded",
+        "the request's deadline passed while the guard screened it",
+      );
+  };
   const tally = new Tally(opts.hash);
-  const tokens = new Map<string, Placeholder>();
+  const tokens = new Placeholders();
   const unsure: Unsure[] = [];
   let changed = false;
   for (const message of req.messages) {
@@ -93,26 +113,40 @@ export function screenRequest(
       if (part.part.case !== "text") continue;
       if (budget.spent()) break;
       const text = part.part.value;
-      const found = scan(text, detectors, budget);
-      const top = topInjectionScore(found);
+      const at = startScan();
+      while (!scanWindows(text, detectors, budget, at, true)) await pause();
       // Injection findings count only from the role's threshold up; below it, the model (if
       // any) is asked about the text's unsure band and about the roles it always hears.
-      const spans =
-        top === 0
-          ? found
-          : found.filter((s) => s.kind !== "prompt_injection" || (s as InjectionSpan).score >= bar);
+      const found = at.spans;
+      const spans: Span[] = [];
+      const actions: GuardActionName[] = [];
+      let top = 0;
+      // A detector's spans come together: the action is looked up when the kind changes.
+      let kind = "";
+      let action: GuardActionName = "allow";
+      for (let i = 0; i < found.length; i++) {
+        if (i % CHECK_EVERY === CHECK_EVERY - 1 && budget.due()) await pause();
+        const span = found[i]!;
+        if (span.kind === "prompt_injection") {
+          const score = (span as InjectionSpan).score;
+          top = Math.max(top, score);
+          if (score < bar) continue;
+        }
+        if (span.kind !== kind) action = table.input((kind = span.kind) as GuardKind, role);
+        spans.push(span);
+        actions.push(action);
+        tally.add(span.kind, span.rule, ACTION_OF[action], text, span.start, span.end);
+      }
       const ask = opts.model;
       if (ask !== undefined && top < bar && detectors.includes(INJECTION_DETECTOR)) {
         if (ask.roles.has(role) || top >= ask.uncertainFrom) unsure.push({ part, role });
       }
       if (spans.length === 0) continue;
-      const actions = spans.map((span) => table.input(span.kind as GuardKind, role));
-      spans.forEach((span, i) =>
-        tally.add(span.kind, span.rule, ACTION_OF[actions[i]!], text, span.start, span.end),
-      );
-      const rewritten = rewrite(text, spans, actions, tokens);
-      if (rewritten !== text) {
-        part.part.value = rewritten;
+      const steps = rewriting(text, spans, actions, tokens);
+      let step = steps.next();
+      for (; step.done !== true; step = steps.next()) if (budget.due()) await pause();
+      if (step.value !== text) {
+        part.part.value = step.value;
         changed = true;
       }
     }
@@ -126,7 +160,7 @@ export function screenRequest(
     action: tally.action,
     findings: tally.findings(),
     changed,
-    placeholders: [...tokens.values()],
+    placeholders: tokens.list(),
     unsure,
     budgetExceeded,
     elapsedMs: budget.elapsedMs(),

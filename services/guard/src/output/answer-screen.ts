@@ -24,7 +24,7 @@ import {
 } from "@switchyard/proto";
 import { startBudget } from "../budget.js";
 import { ACTION_OF, type OutputKind, type PolicyTable } from "../policy-table.js";
-import { rewrite } from "../rewrite.js";
+import { Placeholders, rewrite } from "../rewrite.js";
 import { scan, type Span } from "../scan.js";
 import { Tally } from "../tally.js";
 import type { ValueHasher } from "../value-hash.js";
@@ -117,7 +117,7 @@ export function createAnswerScreen(
       if (a === Action.BLOCK) stopped = true;
     });
     if (stopped) return { send: "", hold: "" };
-    let send = rewrite(text.slice(0, cut), ready, actions, new Map());
+    let send = rewrite(text.slice(0, cut), ready, actions, new Placeholders());
     if (restorer !== undefined) send = restorer.restore(send, json);
     return { send, hold: text.slice(cut) };
   }
