@@ -59,7 +59,9 @@ async function main(): Promise<void> {
       only.length > 0
         ? only
         : [
-            ...["packages", "services", "deploy"].flatMap((d) => findTests(join(root, d), /\.spec\.ts$/)),
+            ...["packages", "services", "deploy", "bench"].flatMap((d) =>
+              findTests(join(root, d), /\.spec\.ts$/),
+            ),
             ...findTests(join(root, "test"), /\.test\.ts$/),
           ].sort();
     log(`running ${files.length} test files`);
