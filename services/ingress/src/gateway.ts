@@ -13,6 +13,8 @@ import {
 } from "@switchyard/common";
 import {
   RequestKind,
+  OriginSchema,
+  RouteHintsSchema,
   TraceContextSchema,
   type ChatChunk,
   type ChatRequest,
@@ -39,6 +41,11 @@ export const ITINERARY = ["guard", "router", "meter", "provider"] as const;
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface CallOptions {
+  /** Which door the request came in by, for its usage event. */
+  door: "http" | "grpc" | "batch" | "chain";
+  /** The batch or chain it belongs to. */
+  batchId?: string;
+  chainId?: string;
   requestId?: string;
   /**
    * When ingress's own work on the request began (process.hrtime.bigint()), less any time it
@@ -157,7 +164,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       estimatedPromptTokens: promptTokens,
       outputCapTokens: "chat" in body ? (body.chat.maxTokens ?? deps.defaultOutputTokens) : 0,
       receivedUnixMs: BigInt(now),
-      routeHints: "chat" in body ? routeHintsOf(body.chat, opts.metadata) : undefined,
+      routeHints:
+        "chat" in body
+          ? routeHintsOf(body.chat, opts.metadata)
+          : create(RouteHintsSchema, { endUser: body.embed.user }),
+      origin: create(OriginSchema, { door: opts.door, batchId: opts.batchId, chainId: opts.chainId }),
     });
     recordTiming(env, "ingress", deps.instance, started);
     return Flight.fromBody(env, body);

@@ -69,6 +69,7 @@ function callOptions(gateway: Gateway, call: Call): CallOptions {
   const aborter = new AbortController();
   call.on("cancelled", () => aborter.abort());
   return {
+    door: "grpc",
     requestId: gateway.newRequestId(first(call.metadata, "x-request-id")),
     timeoutMs: ms === undefined ? undefined : Math.max(1, Math.floor(ms)),
     traceparent: first(call.metadata, "traceparent"),

@@ -152,6 +152,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       if (!res.writableFinished) aborter.abort();
     });
     const call: CallOptions = {
+      door: "http",
       requestId,
       timeoutMs: parseTimeout(header(req, "x-request-timeout")),
       traceparent: header(req, "traceparent"),

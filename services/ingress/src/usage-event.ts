@@ -58,6 +58,10 @@ export function usageEventOf(env: Envelope, end: RequestEnd): MessageInitShape<t
     admission: end.admission,
     routePolicy: o?.routePolicy ?? env.route?.policy ?? "",
     routeReason: o?.routeReason ?? env.route?.reason ?? "",
+    door: env.origin?.door ?? "",
+    endUser: env.routeHints?.endUser ?? "",
+    batchId: env.origin?.batchId ?? "",
+    chainId: env.origin?.chainId ?? "",
   };
 }
 

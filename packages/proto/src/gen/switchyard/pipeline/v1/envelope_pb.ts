@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/envelope.proto.
  */
 export const file_switchyard_pipeline_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIscGCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4SNwoLcm91dGVfaGludHMYGyABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlSGludHMisgEKClJvdXRlSGludHMSDQoFdG9vbHMYASABKAgSDgoGaW1hZ2VzGAIgASgIEhAKCGVuZF91c2VyGAMgASgJEkIKCG1ldGFkYXRhGAQgAygLMjAuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZUhpbnRzLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKDFRyYWNlQ29udGV4dBITCgt0cmFjZXBhcmVudBgBIAEoCRISCgp0cmFjZXN0YXRlGAIgASgJIkUKC1N0YWdlVGltaW5nEg0KBXN0YWdlGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEhUKDXByb2Nlc3NpbmdfdXMYAyABKA0ihAEKC0d1YXJkUmVzdWx0Ei4KBmFjdGlvbhgBIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEjEKCGZpbmRpbmdzGAIgAygLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5GaW5kaW5nSgQIAxAEUgxyZWRhY3Rpb25faWQiVgoJR3VhcmRQbGFuEjkKDHBsYWNlaG9sZGVycxgBIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUGxhY2Vob2xkZXISDgoGY2FuYXJ5GAIgASgJIisKC1BsYWNlaG9sZGVyEg0KBXRva2VuGAEgASgJEg0KBXZhbHVlGAIgASgJInoKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEhQKDHZhbHVlX2hhc2hlcxgFIAMoCSKbAgoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkSMgoFcmV0cnkYAyABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJldHJ5UG9saWN5Eg4KBnJlYXNvbhgEIAEoCRI6CgpjYW5kaWRhdGVzGAUgAygLMiYuc3dpdGNoeWFyZC5waXBlbGluZS52MS5DYW5kaWRhdGVTY29yZRJBChByZWZ1c2FsX2ZhbGxiYWNrGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZWZ1c2FsRmFsbGJhY2siQQoOQ2FuZGlkYXRlU2NvcmUSEgoKZGVwbG95bWVudBgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRub3RlGAMgASgJImUKD1JlZnVzYWxGYWxsYmFjaxIWCg5jb250ZXh0X3dpbmRvdxgBIAEoCBI6Cg5jb250ZW50X3BvbGljeRgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudCJACgtSZXRyeVBvbGljeRIQCghhdHRlbXB0cxgBIAEoDRIPCgdiYXNlX21zGAIgASgNEg4KBm1heF9tcxgDIAEoDSL2AQoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgDIAEoCRIyCgZwcmljZXMYByABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlByaWNlVGFibGUSFgoOY29udGV4dF93aW5kb3cYCCABKA1KBAgEEAVKBAgFEAZKBAgGEAdSGGlucHV0X25hbm9fdXNkX3Blcl90b2tlblIZb3V0cHV0X25hbm9fdXNkX3Blcl90b2tlblIfY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbiKLAQoKUHJpY2VUYWJsZRIxCgRiYXNlGAEgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcxIYChByZXF1ZXN0X3BpY29fdXNkGAIgASgEEjAKBXRpZXJzGAMgAygLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRpZXIiXAoJUHJpY2VUaWVyEhoKEmFib3ZlX2lucHV0X3Rva2VucxgBIAEoDRIzCgZwcmljZXMYAiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRva2VuUHJpY2VzIrYBCgtUb2tlblByaWNlcxIWCg5pbnB1dF9waWNvX3VzZBgBIAEoBBIbChNjYWNoZV9yZWFkX3BpY29fdXNkGAIgASgEEhwKFGNhY2hlX3dyaXRlX3BpY29fdXNkGAMgASgEEh8KF2NhY2hlX3dyaXRlXzFoX3BpY29fdXNkGAQgASgEEhcKD291dHB1dF9waWNvX3VzZBgFIAEoBBIaChJyZWFzb25pbmdfcGljb191c2QYBiABKAQiogIKCUFkbWlzc2lvbhIUCgxsaW1pdF9zY29wZXMYAyADKAkSFwoPcmVzZXJ2ZWRfdG9rZW5zGAQgASgNEhgKEGFkbWl0dGVkX3VuaXhfbXMYBSABKAMSOQoIcmVxdWVzdHMYBiABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxI3CgZ0b2tlbnMYByABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxIzCgdidWRnZXRzGAggAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5CdWRnZXRIb2xkEhcKD2Rvd25ncmFkZWRfZnJvbRgJIAEoCUoECAEQAkoECAIQAyKhAQoKQnVkZ2V0SG9sZBINCgVzY29wZRgBIAEoCRIOCgZwZXJpb2QYAiABKAkSGQoRcmVzZXJ2ZWRfbmFub191c2QYAyABKAQSFwoPYnVkZ2V0X25hbm9fdXNkGAQgASgEEhAKCGFsZXJ0X2F0GAUgAygBEhEKCXRlbmFudF9pZBgGIAEoCRIbChNwZXJpb2RfZW5kc191bml4X21zGAcgASgDIkUKD1JhdGVMaW1pdFN0YXR1cxINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SEAoIcmVzZXRfbXMYAyABKA0iPgoHSG9sZGluZxIPCgdyZXBsaWNhGAEgASgJEg0KBXN0YWdlGAIgASgJEhMKC3JlcXVlc3RfaWRzGAMgAygJKloKC1JlcXVlc3RLaW5kEhwKGFJFUVVFU1RfS0lORF9VTlNQRUNJRklFRBAAEhUKEVJFUVVFU1RfS0lORF9DSEFUEAESFgoSUkVRVUVTVF9LSU5EX0VNQkVEEAIqjgEKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBBIPCgtBQ1RJT05fTUFTSxAFEhMKD0FDVElPTl9UT0tFTklaRRAGYgZwcm90bzM");
+  fileDesc("CiVzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2VudmVsb3BlLnByb3RvEhZzd2l0Y2h5YXJkLnBpcGVsaW5lLnYxIvcGCghFbnZlbG9wZRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSGAoQZGVhZGxpbmVfdW5peF9tcxgEIAEoAxIRCglpdGluZXJhcnkYBSADKAkSCwoDaG9wGBQgASgNEhQKDGhvbWVfc3ViamVjdBgVIAEoCRIXCg9ob2xkaW5nX3N1YmplY3QYFiABKAkSDwoHYXR0ZW1wdBgXIAEoDRIPCgd0ZWFtX2lkGBggASgJEhkKEW91dHB1dF9jYXBfdG9rZW5zGBkgASgNEhUKDXJlcGx5X3N1YmplY3QYBiABKAkSMwoFdHJhY2UYByABKAsyJC5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRyYWNlQ29udGV4dBIxCgRraW5kGAggASgOMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZXF1ZXN0S2luZBINCgVtb2RlbBgJIAEoCRIOCgZzdHJlYW0YCiABKAgSDwoHcmVxdWVzdBgLIAEoDBIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgMIAEoDRI0Cgd0aW1pbmdzGA0gAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgOIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSNAoFcm91dGUYDyABKAsyJS5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlRGVjaXNpb24SNAoJYWRtaXNzaW9uGBAgASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5BZG1pc3Npb24SFgoOY2FuY2VsX3N1YmplY3QYESABKAkSGAoQcmVjZWl2ZWRfdW5peF9tcxgSIAEoAxIWCg5zdHJlYW1fc3ViamVjdBgTIAEoCRI1CgpndWFyZF9wbGFuGBogASgLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFBsYW4SNwoLcm91dGVfaGludHMYGyABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJvdXRlSGludHMSLgoGb3JpZ2luGBwgASgLMh4uc3dpdGNoeWFyZC5waXBlbGluZS52MS5PcmlnaW4iOgoGT3JpZ2luEgwKBGRvb3IYASABKAkSEAoIYmF0Y2hfaWQYAiABKAkSEAoIY2hhaW5faWQYAyABKAkisgEKClJvdXRlSGludHMSDQoFdG9vbHMYASABKAgSDgoGaW1hZ2VzGAIgASgIEhAKCGVuZF91c2VyGAMgASgJEkIKCG1ldGFkYXRhGAQgAygLMjAuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Sb3V0ZUhpbnRzLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKDFRyYWNlQ29udGV4dBITCgt0cmFjZXBhcmVudBgBIAEoCRISCgp0cmFjZXN0YXRlGAIgASgJIkUKC1N0YWdlVGltaW5nEg0KBXN0YWdlGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEhUKDXByb2Nlc3NpbmdfdXMYAyABKA0ihAEKC0d1YXJkUmVzdWx0Ei4KBmFjdGlvbhgBIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEjEKCGZpbmRpbmdzGAIgAygLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5GaW5kaW5nSgQIAxAEUgxyZWRhY3Rpb25faWQiVgoJR3VhcmRQbGFuEjkKDHBsYWNlaG9sZGVycxgBIAMoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUGxhY2Vob2xkZXISDgoGY2FuYXJ5GAIgASgJIisKC1BsYWNlaG9sZGVyEg0KBXRva2VuGAEgASgJEg0KBXZhbHVlGAIgASgJInoKB0ZpbmRpbmcSDAoEa2luZBgBIAEoCRIMCgRydWxlGAIgASgJEg0KBWNvdW50GAMgASgNEi4KBmFjdGlvbhgEIAEoDjIeLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWN0aW9uEhQKDHZhbHVlX2hhc2hlcxgFIAMoCSKbAgoNUm91dGVEZWNpc2lvbhI3CgtkZXBsb3ltZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudBIOCgZwb2xpY3kYAiABKAkSMgoFcmV0cnkYAyABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJldHJ5UG9saWN5Eg4KBnJlYXNvbhgEIAEoCRI6CgpjYW5kaWRhdGVzGAUgAygLMiYuc3dpdGNoeWFyZC5waXBlbGluZS52MS5DYW5kaWRhdGVTY29yZRJBChByZWZ1c2FsX2ZhbGxiYWNrGAYgASgLMicuc3dpdGNoeWFyZC5waXBlbGluZS52MS5SZWZ1c2FsRmFsbGJhY2siQQoOQ2FuZGlkYXRlU2NvcmUSEgoKZGVwbG95bWVudBgBIAEoCRINCgVzY29yZRgCIAEoARIMCgRub3RlGAMgASgJImUKD1JlZnVzYWxGYWxsYmFjaxIWCg5jb250ZXh0X3dpbmRvdxgBIAEoCBI6Cg5jb250ZW50X3BvbGljeRgCIAMoCzIiLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuRGVwbG95bWVudCJACgtSZXRyeVBvbGljeRIQCghhdHRlbXB0cxgBIAEoDRIPCgdiYXNlX21zGAIgASgNEg4KBm1heF9tcxgDIAEoDSL2AQoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgDIAEoCRIyCgZwcmljZXMYByABKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlByaWNlVGFibGUSFgoOY29udGV4dF93aW5kb3cYCCABKA1KBAgEEAVKBAgFEAZKBAgGEAdSGGlucHV0X25hbm9fdXNkX3Blcl90b2tlblIZb3V0cHV0X25hbm9fdXNkX3Blcl90b2tlblIfY2FjaGVkX2lucHV0X25hbm9fdXNkX3Blcl90b2tlbiKLAQoKUHJpY2VUYWJsZRIxCgRiYXNlGAEgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5Ub2tlblByaWNlcxIYChByZXF1ZXN0X3BpY29fdXNkGAIgASgEEjAKBXRpZXJzGAMgAygLMiEuc3dpdGNoeWFyZC5waXBlbGluZS52MS5QcmljZVRpZXIiXAoJUHJpY2VUaWVyEhoKEmFib3ZlX2lucHV0X3Rva2VucxgBIAEoDRIzCgZwcmljZXMYAiABKAsyIy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlRva2VuUHJpY2VzIrYBCgtUb2tlblByaWNlcxIWCg5pbnB1dF9waWNvX3VzZBgBIAEoBBIbChNjYWNoZV9yZWFkX3BpY29fdXNkGAIgASgEEhwKFGNhY2hlX3dyaXRlX3BpY29fdXNkGAMgASgEEh8KF2NhY2hlX3dyaXRlXzFoX3BpY29fdXNkGAQgASgEEhcKD291dHB1dF9waWNvX3VzZBgFIAEoBBIaChJyZWFzb25pbmdfcGljb191c2QYBiABKAQiogIKCUFkbWlzc2lvbhIUCgxsaW1pdF9zY29wZXMYAyADKAkSFwoPcmVzZXJ2ZWRfdG9rZW5zGAQgASgNEhgKEGFkbWl0dGVkX3VuaXhfbXMYBSABKAMSOQoIcmVxdWVzdHMYBiABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxI3CgZ0b2tlbnMYByABKAsyJy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlJhdGVMaW1pdFN0YXR1cxIzCgdidWRnZXRzGAggAygLMiIuc3dpdGNoeWFyZC5waXBlbGluZS52MS5CdWRnZXRIb2xkEhcKD2Rvd25ncmFkZWRfZnJvbRgJIAEoCUoECAEQAkoECAIQAyKhAQoKQnVkZ2V0SG9sZBINCgVzY29wZRgBIAEoCRIOCgZwZXJpb2QYAiABKAkSGQoRcmVzZXJ2ZWRfbmFub191c2QYAyABKAQSFwoPYnVkZ2V0X25hbm9fdXNkGAQgASgEEhAKCGFsZXJ0X2F0GAUgAygBEhEKCXRlbmFudF9pZBgGIAEoCRIbChNwZXJpb2RfZW5kc191bml4X21zGAcgASgDIkUKD1JhdGVMaW1pdFN0YXR1cxINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SEAoIcmVzZXRfbXMYAyABKA0iPgoHSG9sZGluZxIPCgdyZXBsaWNhGAEgASgJEg0KBXN0YWdlGAIgASgJEhMKC3JlcXVlc3RfaWRzGAMgAygJKloKC1JlcXVlc3RLaW5kEhwKGFJFUVVFU1RfS0lORF9VTlNQRUNJRklFRBAAEhUKEVJFUVVFU1RfS0lORF9DSEFUEAESFgoSUkVRVUVTVF9LSU5EX0VNQkVEEAIqjgEKBkFjdGlvbhIWChJBQ1RJT05fVU5TUEVDSUZJRUQQABIQCgxBQ1RJT05fQUxMT1cQARIPCgtBQ1RJT05fRkxBRxACEhEKDUFDVElPTl9SRURBQ1QQAxIQCgxBQ1RJT05fQkxPQ0sQBBIPCgtBQ1RJT05fTUFTSxAFEhMKD0FDVElPTl9UT0tFTklaRRAGYgZwcm90bzM");
 
 /**
  * The envelope travels between stages on core NATS, as binary protobuf. Inside one process
@@ -206,6 +206,13 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
    * @generated from field: switchyard.pipeline.v1.RouteHints route_hints = 27;
    */
   routeHints?: RouteHints | undefined;
+
+  /**
+   * Where the request came from, for its usage event.
+   *
+   * @generated from field: switchyard.pipeline.v1.Origin origin = 28;
+   */
+  origin?: Origin | undefined;
 };
 
 /**
@@ -214,6 +221,35 @@ export type Envelope = Message<"switchyard.pipeline.v1.Envelope"> & {
  */
 export const EnvelopeSchema: GenMessage<Envelope> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_envelope, 0);
+
+/**
+ * @generated from message switchyard.pipeline.v1.Origin
+ */
+export type Origin = Message<"switchyard.pipeline.v1.Origin"> & {
+  /**
+   * "http", "grpc", "batch" or "chain".
+   *
+   * @generated from field: string door = 1;
+   */
+  door: string;
+
+  /**
+   * @generated from field: string batch_id = 2;
+   */
+  batchId: string;
+
+  /**
+   * @generated from field: string chain_id = 3;
+   */
+  chainId: string;
+};
+
+/**
+ * Describes the message switchyard.pipeline.v1.Origin.
+ * Use `create(OriginSchema)` to create a new message.
+ */
+export const OriginSchema: GenMessage<Origin> = /*@__PURE__*/
+  messageDesc(file_switchyard_pipeline_v1_envelope, 1);
 
 /**
  * @generated from message switchyard.pipeline.v1.RouteHints
@@ -249,7 +285,7 @@ export type RouteHints = Message<"switchyard.pipeline.v1.RouteHints"> & {
  * Use `create(RouteHintsSchema)` to create a new message.
  */
 export const RouteHintsSchema: GenMessage<RouteHints> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 1);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 2);
 
 /**
  * W3C trace context, carried so every stage joins the client's trace.
@@ -273,7 +309,7 @@ export type TraceContext = Message<"switchyard.pipeline.v1.TraceContext"> & {
  * Use `create(TraceContextSchema)` to create a new message.
  */
 export const TraceContextSchema: GenMessage<TraceContext> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 2);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 3);
 
 /**
  * @generated from message switchyard.pipeline.v1.StageTiming
@@ -306,7 +342,7 @@ export type StageTiming = Message<"switchyard.pipeline.v1.StageTiming"> & {
  * Use `create(StageTimingSchema)` to create a new message.
  */
 export const StageTimingSchema: GenMessage<StageTiming> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 3);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
 
 /**
  * @generated from message switchyard.pipeline.v1.GuardResult
@@ -328,7 +364,7 @@ export type GuardResult = Message<"switchyard.pipeline.v1.GuardResult"> & {
  * Use `create(GuardResultSchema)` to create a new message.
  */
 export const GuardResultSchema: GenMessage<GuardResult> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 4);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
 
 /**
  * What the provider needs to screen and restore the answer: the placeholders the guard put in
@@ -356,7 +392,7 @@ export type GuardPlan = Message<"switchyard.pipeline.v1.GuardPlan"> & {
  * Use `create(GuardPlanSchema)` to create a new message.
  */
 export const GuardPlanSchema: GenMessage<GuardPlan> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 5);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
 
 /**
  * @generated from message switchyard.pipeline.v1.Placeholder
@@ -382,7 +418,7 @@ export type Placeholder = Message<"switchyard.pipeline.v1.Placeholder"> & {
  * Use `create(PlaceholderSchema)` to create a new message.
  */
 export const PlaceholderSchema: GenMessage<Placeholder> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 6);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
 
 /**
  * @generated from message switchyard.pipeline.v1.Finding
@@ -426,7 +462,7 @@ export type Finding = Message<"switchyard.pipeline.v1.Finding"> & {
  * Use `create(FindingSchema)` to create a new message.
  */
 export const FindingSchema: GenMessage<Finding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 7);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
 
 /**
  * The router's decision: deployments to try, in order. The provider stage falls back down it.
@@ -484,7 +520,7 @@ export type RouteDecision = Message<"switchyard.pipeline.v1.RouteDecision"> & {
  * Use `create(RouteDecisionSchema)` to create a new message.
  */
 export const RouteDecisionSchema: GenMessage<RouteDecision> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 8);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
 
 /**
  * One deployment as the router saw it when it chose.
@@ -519,7 +555,7 @@ export type CandidateScore = Message<"switchyard.pipeline.v1.CandidateScore"> & 
  * Use `create(CandidateScoreSchema)` to create a new message.
  */
 export const CandidateScoreSchema: GenMessage<CandidateScore> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 9);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
 
 /**
  * @generated from message switchyard.pipeline.v1.RefusalFallback
@@ -545,7 +581,7 @@ export type RefusalFallback = Message<"switchyard.pipeline.v1.RefusalFallback"> 
  * Use `create(RefusalFallbackSchema)` to create a new message.
  */
 export const RefusalFallbackSchema: GenMessage<RefusalFallback> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 10);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
 
 /**
  * Retries on one deployment, with exponential backoff and full jitter: before retry n (from 0)
@@ -579,7 +615,7 @@ export type RetryPolicy = Message<"switchyard.pipeline.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 11);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
 
 /**
  * @generated from message switchyard.pipeline.v1.Deployment
@@ -626,7 +662,7 @@ export type Deployment = Message<"switchyard.pipeline.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 12);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
 
 /**
  * A deployment's prices as integers: pico-USD (1e-12 USD), which per token is USD per million
@@ -663,7 +699,7 @@ export type PriceTable = Message<"switchyard.pipeline.v1.PriceTable"> & {
  * Use `create(PriceTableSchema)` to create a new message.
  */
 export const PriceTableSchema: GenMessage<PriceTable> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 13);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
 
 /**
  * @generated from message switchyard.pipeline.v1.PriceTier
@@ -685,7 +721,7 @@ export type PriceTier = Message<"switchyard.pipeline.v1.PriceTier"> & {
  * Use `create(PriceTierSchema)` to create a new message.
  */
 export const PriceTierSchema: GenMessage<PriceTier> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 14);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
 
 /**
  * Pico-USD per token. Every price is resolved (a cache price the vendor does not list is the
@@ -736,7 +772,7 @@ export type TokenPrices = Message<"switchyard.pipeline.v1.TokenPrices"> & {
  * Use `create(TokenPricesSchema)` to create a new message.
  */
 export const TokenPricesSchema: GenMessage<TokenPrices> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 15);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 16);
 
 /**
  * What the meter admitted the request under: the limits it counts against, what it reserved,
@@ -801,7 +837,7 @@ export type Admission = Message<"switchyard.pipeline.v1.Admission"> & {
  * Use `create(AdmissionSchema)` to create a new message.
  */
 export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 16);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 17);
 
 /**
  * One budget a request is charged to: its ledger for the current period, what was reserved
@@ -860,7 +896,7 @@ export type BudgetHold = Message<"switchyard.pipeline.v1.BudgetHold"> & {
  * Use `create(BudgetHoldSchema)` to create a new message.
  */
 export const BudgetHoldSchema: GenMessage<BudgetHold> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 17);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 18);
 
 /**
  * @generated from message switchyard.pipeline.v1.RateLimitStatus
@@ -889,7 +925,7 @@ export type RateLimitStatus = Message<"switchyard.pipeline.v1.RateLimitStatus"> 
  * Use `create(RateLimitStatusSchema)` to create a new message.
  */
 export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 18);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 19);
 
 /**
  * A stage replica's heartbeat to one ingress replica, every 200 ms while it holds any of that
@@ -922,7 +958,7 @@ export type Holding = Message<"switchyard.pipeline.v1.Holding"> & {
  * Use `create(HoldingSchema)` to create a new message.
  */
 export const HoldingSchema: GenMessage<Holding> = /*@__PURE__*/
-  messageDesc(file_switchyard_pipeline_v1_envelope, 19);
+  messageDesc(file_switchyard_pipeline_v1_envelope, 20);
 
 /**
  * @generated from enum switchyard.pipeline.v1.RequestKind

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/events.proto.
  */
 export const file_switchyard_pipeline_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSKCBgoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRIQCghhdHRlbXB0cxgaIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYFyABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYGCABKAQSOQoMZ3VhcmRfb3V0cHV0GBkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIUCgxyb3V0ZV9wb2xpY3kYGyABKAkSFAoMcm91dGVfcmVhc29uGBwgASgJIlcKD1VzYWdlRXZlbnRCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRIyCgZldmVudHMYAiADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlVzYWdlRXZlbnQiwQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDEg4KBmtleV9pZBgGIAEoCRIPCgd0ZWFtX2lkGAcgASgJEg0KBW1vZGVsGAggASgJIl0KEUd1YXJkVmVyZGljdEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjYKCHZlcmRpY3RzGAIgAygLMiQuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFZlcmRpY3QilgEKC0J1ZGdldEFsZXJ0EhEKCXRlbmFudF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRIOCgZwZXJpb2QYAyABKAkSEAoIZnJhY3Rpb24YBCABKAESFwoPYnVkZ2V0X25hbm9fdXNkGAUgASgEEhYKDnNwZW50X25hbm9fdXNkGAYgASgEEhIKCmF0X3VuaXhfbXMYByABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2V2ZW50cy5wcm90bxIWc3dpdGNoeWFyZC5waXBlbGluZS52MSL0BgoKVXNhZ2VFdmVudBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZrZXlfaWQYAyABKAkSMQoEa2luZBgEIAEoDjIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuUmVxdWVzdEtpbmQSDQoFbW9kZWwYBSABKAkSEAoIcHJvdmlkZXIYBiABKAkSEgoKZGVwbG95bWVudBgHIAEoCRIWCg51cHN0cmVhbV9tb2RlbBgIIAEoCRIjCgV1c2FnZRgJIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USFQoNY29zdF9uYW5vX3VzZBgKIAEoBBIOCgZzdGF0dXMYCyABKAkSDgoGc3RyZWFtGAwgASgIEhgKEHJlY2VpdmVkX3VuaXhfbXMYDSABKAMSGAoQZmluaXNoZWRfdW5peF9tcxgOIAEoAxIPCgd0dGZ0X21zGA8gASgNEhMKC3Vwc3RyZWFtX21zGBAgASgNEhEKCWZhbGxiYWNrcxgRIAEoDRIQCghhdHRlbXB0cxgaIAEoDRI0Cgd0aW1pbmdzGBIgAygLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5TdGFnZVRpbWluZxIyCgVndWFyZBgTIAEoCzIjLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuR3VhcmRSZXN1bHQSDwoHcmV0cmllcxgUIAEoDRIPCgd0ZWFtX2lkGBUgASgJEjQKCWFkbWlzc2lvbhgWIAEoCzIhLnN3aXRjaHlhcmQucGlwZWxpbmUudjEuQWRtaXNzaW9uEhsKE2Nvc3RfaW5wdXRfbmFub191c2QYFyABKAQSHAoUY29zdF9vdXRwdXRfbmFub191c2QYGCABKAQSOQoMZ3VhcmRfb3V0cHV0GBkgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBIUCgxyb3V0ZV9wb2xpY3kYGyABKAkSFAoMcm91dGVfcmVhc29uGBwgASgJEgwKBGRvb3IYHSABKAkSEAoIZW5kX3VzZXIYHiABKAkSFwoPa2V5X2hhc2hfcHJlZml4GB8gASgJEhMKC2h0dHBfc3RhdHVzGCAgASgNEhAKCGJhdGNoX2lkGCEgASgJEhAKCGNoYWluX2lkGCIgASgJIlcKD1VzYWdlRXZlbnRCYXRjaBIQCghiYXRjaF9pZBgBIAEoCRIyCgZldmVudHMYAiADKAsyIi5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLlVzYWdlRXZlbnQiwQEKDEd1YXJkVmVyZGljdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIRCglkaXJlY3Rpb24YAyABKAkSMwoGcmVzdWx0GAQgASgLMiMuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFJlc3VsdBISCgphdF91bml4X21zGAUgASgDEg4KBmtleV9pZBgGIAEoCRIPCgd0ZWFtX2lkGAcgASgJEg0KBW1vZGVsGAggASgJIl0KEUd1YXJkVmVyZGljdEJhdGNoEhAKCGJhdGNoX2lkGAEgASgJEjYKCHZlcmRpY3RzGAIgAygLMiQuc3dpdGNoeWFyZC5waXBlbGluZS52MS5HdWFyZFZlcmRpY3QilgEKC0J1ZGdldEFsZXJ0EhEKCXRlbmFudF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRIOCgZwZXJpb2QYAyABKAkSEAoIZnJhY3Rpb24YBCABKAESFwoPYnVkZ2V0X25hbm9fdXNkGAUgASgEEhYKDnNwZW50X25hbm9fdXNkGAYgASgEEhIKCmF0X3VuaXhfbXMYByABKANiBnByb3RvMw", [file_switchyard_pipeline_v1_envelope, file_switchyard_v1_chat]);
 
 /**
  * One per request that entered the pipeline, written by the ingress that ended it (from its
@@ -189,6 +189,46 @@ export type UsageEvent = Message<"switchyard.pipeline.v1.UsageEvent"> & {
    * @generated from field: string route_reason = 28;
    */
   routeReason: string;
+
+  /**
+   * Where the request came in: "http", "grpc", "batch" or "chain".
+   *
+   * @generated from field: string door = 29;
+   */
+  door: string;
+
+  /**
+   * The body's `user`.
+   *
+   * @generated from field: string end_user = 30;
+   */
+  endUser: string;
+
+  /**
+   * A request refused at the door (published on <prefix>.v1.events.rejected, never settled):
+   * the first 12 hex digits of the SHA-256 of the key presented, when no key matched (never the
+   * key itself), and the HTTP status it got (gRPC: the HTTP status of the same error).
+   *
+   * @generated from field: string key_hash_prefix = 31;
+   */
+  keyHashPrefix: string;
+
+  /**
+   * @generated from field: uint32 http_status = 32;
+   */
+  httpStatus: number;
+
+  /**
+   * The batch or chain the request belongs to (empty for interactive requests).
+   *
+   * @generated from field: string batch_id = 33;
+   */
+  batchId: string;
+
+  /**
+   * @generated from field: string chain_id = 34;
+   */
+  chainId: string;
 };
 
 /**
