@@ -26,18 +26,23 @@ export type GuardKind = (typeof GUARD_KINDS)[number];
 export const GUARD_ACTIONS = ["allow", "flag", "mask", "redact", "tokenize", "block"] as const;
 export type GuardActionName = (typeof GUARD_ACTIONS)[number];
 
-const ACTION_NAMES: Partial<Record<Action, GuardActionName>> = {
-  [Action.ALLOW]: "allow",
-  [Action.FLAG]: "flag",
-  [Action.MASK]: "mask",
-  [Action.REDACT]: "redact",
-  [Action.TOKENIZE]: "tokenize",
-  [Action.BLOCK]: "block",
+/** The envelope's Action of each of the policy's action names. */
+export const GUARD_ACTION: Readonly<Record<GuardActionName, Action>> = {
+  allow: Action.ALLOW,
+  flag: Action.FLAG,
+  mask: Action.MASK,
+  redact: Action.REDACT,
+  tokenize: Action.TOKENIZE,
+  block: Action.BLOCK,
 };
+
+const ACTION_NAMES = new Map<Action, GuardActionName>(
+  GUARD_ACTIONS.map((name) => [GUARD_ACTION[name], name]),
+);
 
 /** The policy's name of an action, for headers, logs and metric labels. */
 export function guardActionName(action: Action): GuardActionName {
-  return ACTION_NAMES[action] ?? "allow";
+  return ACTION_NAMES.get(action) ?? "allow";
 }
 
 /** Roles as the policy names them: system (and developer), user, tool (and function) results. */

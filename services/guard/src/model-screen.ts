@@ -3,11 +3,11 @@
 // threshold up is an injection finding with the role's action. When the model cannot answer
 // in time (timeout, queue full, error) the policy fails open (flag) or closed (block).
 import { create } from "@bufbuild/protobuf";
-import type { GuardModelConfig } from "@switchyard/common";
+import { GUARD_ACTION, type GuardModelConfig } from "@switchyard/common";
 import { Action, FindingSchema } from "@switchyard/proto";
 import type { ModelLayer, ModelResult } from "./model/model-layer.js";
 import type { Screening } from "./policy.js";
-import { ACTION_OF, strongest, type PolicyTable } from "./policy-table.js";
+import { strongest, type PolicyTable } from "./policy-table.js";
 
 export const MODEL_RULE = "injection.model";
 
@@ -39,7 +39,12 @@ export async function consultModel(
     result.scores.forEach((score, i) => {
       if (score < config.threshold) return;
       const role = screening.unsure[i]!.role;
-      addFinding(screening, "prompt_injection", MODEL_RULE, ACTION_OF[table.input("prompt_injection", role)]);
+      addFinding(
+        screening,
+        "prompt_injection",
+        MODEL_RULE,
+        GUARD_ACTION[table.input("prompt_injection", role)],
+      );
     });
   } else {
     const action = config.fail_mode === "closed" ? Action.BLOCK : Action.FLAG;

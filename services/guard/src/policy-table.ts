@@ -15,15 +15,6 @@ import { MODERATION_DETECTOR } from "./moderation/moderation.js";
 import { PII_DETECTORS } from "./pii/index.js";
 import type { Detector } from "./scan.js";
 
-export const ACTION_OF: Record<GuardActionName, Action> = {
-  allow: Action.ALLOW,
-  flag: Action.FLAG,
-  mask: Action.MASK,
-  redact: Action.REDACT,
-  tokenize: Action.TOKENIZE,
-  block: Action.BLOCK,
-};
-
 /** How strong an action is: a screening's action is the strongest of its findings'. */
 const RANK: Record<Action, number> = {
   [Action.UNSPECIFIED]: 0,

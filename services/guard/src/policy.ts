@@ -5,6 +5,7 @@
 // A screening that runs out of time ends by the policy's fail mode. A long screening pauses
 // every few milliseconds to give the event loop a turn (budget.ts); a small one never does.
 import {
+  GUARD_ACTION,
   GatewayError,
   type GatewayConfig,
   type GuardActionName,
@@ -15,7 +16,7 @@ import { Action, type ChatRequest, type Finding, type Placeholder } from "@switc
 import { CHECK_EVERY, startBudget } from "./budget.js";
 import { INJECTION_DETECTOR, type InjectionSpan } from "./injection/detect.js";
 import type { ModelOutcome } from "./model-screen.js";
-import { ACTION_OF, roleOf, tableOf, type PolicyTable } from "./policy-table.js";
+import { roleOf, tableOf, type PolicyTable } from "./policy-table.js";
 import { Placeholders, rewriting } from "./rewrite.js";
 import { scanWindows, startScan, type Span } from "./scan.js";
 import { Tally } from "./tally.js";
@@ -135,7 +136,7 @@ export async function screenRequest(
         if (span.kind !== kind) action = table.input((kind = span.kind) as GuardKind, role);
         spans.push(span);
         actions.push(action);
-        tally.add(span.kind, span.rule, ACTION_OF[action], text, span.start, span.end);
+        tally.add(span.kind, span.rule, GUARD_ACTION[action], text, span.start, span.end);
       }
       const ask = opts.model;
       if (ask !== undefined && top < bar && detectors.includes(INJECTION_DETECTOR)) {

@@ -8,7 +8,7 @@
 // restored in halves. A value no longer than the hold-back is always seen whole before any of
 // it is sent; the hold-back is what the client's first token waits for (docs/guard.md).
 import { create } from "@bufbuild/protobuf";
-import type { GuardActionName } from "@switchyard/common";
+import { GUARD_ACTION, type GuardActionName } from "@switchyard/common";
 import {
   Action,
   ChunkChoiceSchema,
@@ -23,7 +23,7 @@ import {
   type GuardResult,
 } from "@switchyard/proto";
 import { startBudget } from "../budget.js";
-import { ACTION_OF, type OutputKind, type PolicyTable } from "../policy-table.js";
+import type { OutputKind, PolicyTable } from "../policy-table.js";
 import { Placeholders, rewrite } from "../rewrite.js";
 import { scan, type Span } from "../scan.js";
 import { Tally } from "../tally.js";
@@ -52,6 +52,9 @@ export interface AnswerScreen {
 
 interface Field {
   held: string;
+  choice: number;
+  /** The tool call's index for its arguments (JSON); undefined for the content. */
+  tool: number | undefined;
 }
 
 /**
@@ -112,7 +115,7 @@ export function createAnswerScreen(
     const ready = spans.filter((s) => s.end <= cut);
     const actions: GuardActionName[] = ready.map((s) => table.output(s.kind as OutputKind));
     ready.forEach((s, i) => {
-      const a = ACTION_OF[actions[i]!];
+      const a = GUARD_ACTION[actions[i]!];
       tally.add(s.kind, s.rule, a, text, s.start, s.end);
       if (a === Action.BLOCK) stopped = true;
     });
@@ -122,10 +125,15 @@ export function createAnswerScreen(
     return { send, hold: text.slice(cut) };
   }
 
-  function streamField(key: string, piece: string, final: boolean, json: boolean): string {
+  const fieldKey = (choice: number, tool?: number): string =>
+    tool === undefined ? `${choice}:c` : `${choice}:t${tool}`;
+
+  /** Screens the next piece of a streamed field: a choice's content, or a tool call's arguments. */
+  function streamField(choice: number, tool: number | undefined, piece: string, final: boolean): string {
+    const key = fieldKey(choice, tool);
     let field = fields.get(key);
-    if (field === undefined) fields.set(key, (field = { held: "" }));
-    const { send, hold } = screenText(field.held + piece, final, json);
+    if (field === undefined) fields.set(key, (field = { held: "", choice, tool }));
+    const { send, hold } = screenText(field.held + piece, final, tool !== undefined);
     field.held = hold;
     return send;
   }
@@ -158,21 +166,20 @@ export function createAnswerScreen(
         if (d === undefined) continue;
         counted?.(d.content?.length ?? 0);
         for (const call of d.toolCalls) counted?.(call.argumentsJson.length);
-        const contentKey = `${choice.index}:c`;
-        if (d.content !== undefined || (final && fields.has(contentKey)))
-          d.content = streamField(contentKey, d.content ?? "", final, false);
+        if (d.content !== undefined || (final && fields.has(fieldKey(choice.index))))
+          d.content = streamField(choice.index, undefined, d.content ?? "", final);
         for (const call of d.toolCalls)
-          call.argumentsJson = streamField(`${choice.index}:t${call.index}`, call.argumentsJson, final, true);
+          call.argumentsJson = streamField(choice.index, call.index, call.argumentsJson, final);
         if (final) {
           // Tool calls whose arguments are still held, and that this chunk does not carry.
-          for (const [key, field] of fields) {
-            const m = /^(\d+):t(\d+)$/.exec(key);
-            if (m === null || Number(m[1]) !== choice.index || field.held === "") continue;
-            if (d.toolCalls.some((c) => c.index === Number(m[2]))) continue;
+          for (const field of fields.values()) {
+            const tool = field.tool;
+            if (tool === undefined || field.choice !== choice.index || field.held === "") continue;
+            if (d.toolCalls.some((c) => c.index === tool)) continue;
             d.toolCalls.push(
               create(ToolCallDeltaSchema, {
-                index: Number(m[2]),
-                argumentsJson: streamField(key, "", true, true),
+                index: tool,
+                argumentsJson: streamField(choice.index, tool, "", true),
               }),
             );
           }
@@ -184,15 +191,13 @@ export function createAnswerScreen(
 
     flush(template) {
       const byChoice = new Map<number, Delta>();
-      for (const [key, field] of fields) {
+      for (const field of fields.values()) {
         if (field.held === "") continue;
-        const m = /^(\d+):(c|t(\d+))$/.exec(key)!;
-        const index = Number(m[1]);
-        let delta = byChoice.get(index);
-        if (delta === undefined) byChoice.set(index, (delta = create(DeltaSchema)));
-        const text = streamField(key, "", true, m[2] !== "c");
-        if (m[2] === "c") delta.content = text;
-        else delta.toolCalls.push(create(ToolCallDeltaSchema, { index: Number(m[3]), argumentsJson: text }));
+        let delta = byChoice.get(field.choice);
+        if (delta === undefined) byChoice.set(field.choice, (delta = create(DeltaSchema)));
+        const text = streamField(field.choice, field.tool, "", true);
+        if (field.tool === undefined) delta.content = text;
+        else delta.toolCalls.push(create(ToolCallDeltaSchema, { index: field.tool, argumentsJson: text }));
       }
       if (byChoice.size === 0 || stopped) return undefined;
       return {
