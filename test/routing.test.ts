@@ -18,6 +18,11 @@ function addRoutes(file: Record<string, unknown>, mockUrl: string): void {
     base_url: `${mockUrl}/_mock/error=500/openai/v1`,
     api_key_env: "MOCK_OPENAI_API_KEY",
   };
+  providers["route-slow-failing"] = {
+    type: "openai",
+    base_url: `${mockUrl}/_mock/latency=60,error=500/openai/v1`,
+    api_key_env: "MOCK_OPENAI_API_KEY",
+  };
   providers["route-short-window"] = {
     type: "openai",
     base_url: `${mockUrl}/_mock/context_window=500/openai/v1`,
@@ -58,6 +63,10 @@ function addRoutes(file: Record<string, unknown>, mockUrl: string): void {
         dep("r-short", { provider: "route-short-window" }),
         dep("r-long", { context_window: 200_000 }),
       ],
+    },
+    {
+      alias: "route-slow-failure",
+      deployments: [dep("f-slow", { provider: "route-slow-failing" })],
     },
     {
       alias: "route-refusal-off",
@@ -182,6 +191,16 @@ describe("routing from live statistics (two router replicas)", () => {
     const off = await chat("route-refusal-off", long);
     assert.equal(off.status, 400, "without the fallback the refusal reaches the client");
     assert.equal((await chat("route-refusal")).deployment, "r-short");
+  });
+
+  it("counts the upstream time of a request that ended in an upstream error", async () => {
+    const a = await chat("route-slow-failure", {}, "slow-failure-1");
+    assert.equal(a.status, 502);
+    const [e] = (await waitForUsageEvents(gw.nc, gw.prefix, ["slow-failure-1"])).filter(
+      (x) => x.requestId === "slow-failure-1",
+    );
+    assert.equal(e!.deployment, "f-slow");
+    assert.ok(e!.upstreamMs >= 55, `upstream_ms ${e!.upstreamMs}`);
   });
 
   it("opens a failing deployment's circuit, both router replicas agree within 1 s, and traffic skips it", async () => {

@@ -77,6 +77,8 @@ interface Tries {
   attempts: number;
   /** The current attempt's time to first token (streams), for the statistics. */
   ttftMs: number;
+  /** Time spent in upstream calls so far (retry waits not included), for a failure's outcome. */
+  upstreamMs: number;
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -454,7 +456,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
     const signal = tracked.signal;
     const failure = (err: unknown): GatewayError =>
       transportError(err, signal.aborted && !deadline.aborted, deadline.aborted);
-    const tries: Tries = { fallbacks: 0, attempts: 0, ttftMs: 0 };
+    const tries: Tries = { fallbacks: 0, attempts: 0, ttftMs: 0, upstreamMs: 0 };
     try {
       for (let index = 0; index < deployments.length; index++) {
         const d = deployments[index]!;
@@ -489,6 +491,7 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
             if (counted !== undefined) deps.stats?.record(d.id, counted, performance.now() - t0);
           } finally {
             ended?.();
+            tries.upstreamMs += performance.now() - t0;
           }
           const detour = refusalDetour(env, d, err, deployments.slice(0, index + 1));
           if (detour.length > 0) {
@@ -506,7 +509,9 @@ export function createProviderStage(deps: ProviderStageDeps): StageHandler {
           if (step === "fall_back") break;
           // A wait cut short ends with the cancel's or the deadline's error, not the upstream's.
           if (signal.aborted) err = failure(signal.reason);
-          throw err.withOutcome(outcomeOf(env, d, tries, undefined, { upstreamMs: 0, ttftMs: 0 }));
+          throw err.withOutcome(
+            outcomeOf(env, d, tries, undefined, { upstreamMs: Math.round(tries.upstreamMs), ttftMs: 0 }),
+          );
         }
       }
       throw new GatewayError("internal", "the route ended without an answer or an error");
