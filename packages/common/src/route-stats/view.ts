@@ -15,6 +15,8 @@ import type { Logger } from "../logging.js";
 import { circuitKey, parseStatsKey } from "./bucket.js";
 import { liveWindows, summarize, type DeploymentStats } from "./summary.js";
 
+/** A replica's record unwritten this long is dropped from memory (the bucket's key TTL). */
+const FORGET_AFTER_MS = 3_600_000;
 /** A summary is recomputed at least this often, since samples age even when none arrive. */
 const SUMMARY_TTL_MS = 250;
 
@@ -110,7 +112,12 @@ export function createRouteStatsView(opts: {
     },
     windows(deployment) {
       const per = windows.get(deployment);
-      return per === undefined ? [] : liveWindows(per.values(), now());
+      if (per === undefined) return [];
+      // The bucket expires a key unwritten for an hour without telling watchers: forget it too,
+      // so replicas that came and went do not pile up here.
+      const forgotten = BigInt(now() - FORGET_AFTER_MS);
+      for (const [instance, w] of per) if (w.atUnixMs < forgotten) per.delete(instance);
+      return liveWindows(per.values(), now());
     },
     circuit(deployment) {
       const c = circuits.get(deployment);
