@@ -1,10 +1,12 @@
-// Usage events and guard verdicts, off the request path and never lost: each kind is gathered
-// into batches of its own subject (one
+// Usage events, the events of requests refused at the door, and guard verdicts, off the request
+// path and never lost: each kind is gathered into batches of its own subject (one
 // JetStream message per batch, 20 milliseconds or a few hundred events each) and published
 // without the request waiting; a batch that cannot be published (NATS away, no ack) goes to a
 // bounded file outbox under the data folder and is replayed, oldest first, once NATS answers
 // again. A batch keeps its id (its Nats-Msg-Id) through retries, so JetStream de-duplicates a
-// batch it already stored; downstream, the request id de-duplicates each event.
+// batch it already stored; downstream, the request id de-duplicates each event. Refusals are
+// worth less than usage (which is money) and may come in floods: their batches take at most a
+// quarter of the outbox, so an outage under a flood of refusals never crowds usage out.
 import { randomUUID } from "node:crypto";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
@@ -25,6 +27,11 @@ import type { Subjects } from "./subjects.js";
 export interface EventPublisher {
   /** Queues a usage event for the next batch; never blocks and never throws. */
   usage(event: MessageInitShape<typeof UsageEventSchema>): void;
+  /**
+   * Queues the event of a request refused at the door (never in the pipeline) for the next batch
+   * of those (their own subject, which settlement does not read); same rules.
+   */
+  rejected(event: MessageInitShape<typeof UsageEventSchema>): void;
   /** Queues a guard verdict for the next batch of verdicts (their own subject); same rules. */
   verdict(verdict: MessageInitShape<typeof GuardVerdictSchema>): void;
   /** Publishes what is queued and waits for every batch to be stored or spooled (shutdown). */
@@ -50,6 +57,8 @@ export interface EventPublisherOptions {
 const PUBLISH_TIMEOUT_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
 const MAX_IN_FLIGHT = 32;
+/** The share of the outbox batches of refusals may fill. */
+const REJECTED_OUTBOX_SHARE = 0.25;
 
 export function createEventPublisher(opts: EventPublisherOptions): EventPublisher {
   const js: JetStreamClient = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS });
@@ -57,32 +66,45 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
   // second whatever its request rate. Settlement and analytics do not mind the wait.
   const lingerMs = opts.lingerMs ?? 20;
   const maxBatch = opts.maxBatch ?? 256;
-  const spool: Spool = openSpool(opts.outboxDir, opts.maxOutboxBytes ?? 256 * 1024 * 1024);
+  const maxOutboxBytes = opts.maxOutboxBytes ?? 256 * 1024 * 1024;
+  const spool: Spool = openSpool(opts.outboxDir, maxOutboxBytes);
   const metrics = eventMetrics(opts.registry, spool);
 
   let pending: UsageEvent[] = [];
+  let pendingRejected: UsageEvent[] = [];
   let pendingVerdicts: GuardVerdict[] = [];
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
   let replaying: Promise<void> | undefined;
 
   function spoolBatch(subject: string, id: string, data: Uint8Array, events: number): void {
-    if (spool.add(subject, id, data)) metrics.spooled.inc(events);
+    const overShare =
+      subject === opts.subjects.rejectedEvents &&
+      spool.bytes() + data.length > maxOutboxBytes * REJECTED_OUTBOX_SHARE;
+    if (!overShare && spool.add(subject, id, data)) metrics.spooled.inc(events);
     else {
       metrics.dropped.inc(events);
-      opts.log.error({ batch: id, events }, "event outbox is full: events dropped");
+      const what = overShare ? "refusals' share of the event outbox" : "event outbox";
+      opts.log.error({ batch: id, events, subject }, `${what} is full: events dropped`);
     }
+  }
+
+  function usageBatch(subject: string, events: UsageEvent[]): void {
+    const batchId = randomUUID();
+    const batch = create(UsageEventBatchSchema, { batchId, events });
+    send(subject, batchId, toBinary(UsageEventBatchSchema, batch), events.length);
   }
 
   function flush(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (pending.length > 0) {
-      const events = pending;
+      usageBatch(opts.subjects.usageEvents, pending);
       pending = [];
-      const batchId = randomUUID();
-      const batch = create(UsageEventBatchSchema, { batchId, events });
-      send(opts.subjects.usageEvents, batchId, toBinary(UsageEventBatchSchema, batch), events.length);
+    }
+    if (pendingRejected.length > 0) {
+      usageBatch(opts.subjects.rejectedEvents, pendingRejected);
+      pendingRejected = [];
     }
     if (pendingVerdicts.length > 0) {
       const verdicts = pendingVerdicts;
@@ -91,6 +113,13 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
       const batch = create(GuardVerdictBatchSchema, { batchId, verdicts });
       send(opts.subjects.guardVerdicts, batchId, toBinary(GuardVerdictBatchSchema, batch), verdicts.length);
     }
+  }
+
+  /** Queues an item: the batch leaves when full, or `lingerMs` after the first item queued. */
+  function queue<T>(list: T[], item: T): void {
+    list.push(item);
+    if (list.length >= maxBatch) flush();
+    else timer ??= setTimeout(flush, lingerMs);
   }
 
   function send(subject: string, id: string, data: Uint8Array, events: number): void {
@@ -137,16 +166,9 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
   void replay();
 
   return {
-    usage(init) {
-      pending.push(create(UsageEventSchema, init));
-      if (pending.length >= maxBatch) flush();
-      else timer ??= setTimeout(flush, lingerMs);
-    },
-    verdict(init) {
-      pendingVerdicts.push(create(GuardVerdictSchema, init));
-      if (pendingVerdicts.length >= maxBatch) flush();
-      else timer ??= setTimeout(flush, lingerMs);
-    },
+    usage: (init) => queue(pending, create(UsageEventSchema, init)),
+    rejected: (init) => queue(pendingRejected, create(UsageEventSchema, init)),
+    verdict: (init) => queue(pendingVerdicts, create(GuardVerdictSchema, init)),
     async close() {
       clearInterval(replayTimer);
       flush();

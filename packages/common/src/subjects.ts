@@ -16,6 +16,11 @@ export interface Subjects {
   cancel(requestId: string): string;
   /** JetStream subject of usage events. */
   readonly usageEvents: string;
+  /**
+   * JetStream subject of the usage events of requests refused at the door (never entered the
+   * pipeline): for analysis only, never settled.
+   */
+  readonly rejectedEvents: string;
   /** JetStream subject of guard verdicts. */
   readonly guardVerdicts: string;
   /** JetStream subject of budget alerts. */
@@ -39,6 +44,7 @@ export function subjects(prefix: string): Subjects {
     next: (env, entry) => (entry.startsWith("@") ? env.homeSubject : `${base}.stage.${entry}`),
     cancel: (requestId) => `${base}.cancel.${requestId}`,
     usageEvents: `${base}.events.usage`,
+    rejectedEvents: `${base}.events.rejected`,
     guardVerdicts: `${base}.events.guard`,
     budgetAlerts: `${base}.events.budget`,
     inboxPrefix: `${base}.inbox`,

@@ -25,6 +25,11 @@ const spec = {
   /** Requests waiting for an answer at once, beyond which ingress answers 503 at once. */
   maxInFlight: env("SWITCHYARD_MAX_IN_FLIGHT", settings.positiveInt().default(4096)),
   /**
+   * Events of requests refused at the door (events.rejected) this ingress publishes a second at
+   * most (a token bucket holding a second's worth); past it refusals are only counted.
+   */
+  rejectedEventsPerSec: env("SWITCHYARD_REJECTED_EVENTS_PER_SEC", settings.positiveInt().default(500)),
+  /**
    * Stages ingress runs in-process instead of over NATS (docs/architecture.md, "Inline
    * stages"): saves a NATS hop each; those stages then scale with ingress.
    */

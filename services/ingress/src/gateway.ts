@@ -59,6 +59,11 @@ export interface CallOptions {
   /** The `x-switchyard-metadata` header's pairs, for the router's conditions. */
   metadata?: Readonly<Record<string, string>>;
   signal: AbortSignal;
+  /**
+   * Called once the pipeline has taken the request: from then on its usage event tells how it
+   * ended. A request refused before (a door refusal) has none.
+   */
+  onEntered?: () => void;
 }
 
 export interface Answer<T> {
@@ -82,7 +87,8 @@ export type StreamItem =
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 export interface Gateway {
-  authenticate(presentedKey: string | undefined): Promise<KeyInfo>;
+  /** The key of a secret; `seen` gets the key the store knows even when it then refuses it. */
+  authenticate(presentedKey: string | undefined, seen?: (key: KeyInfo) => void): Promise<KeyInfo>;
   newRequestId(requested: string | undefined): string;
   chat(key: KeyInfo, req: ChatRequest, opts: CallOptions): Promise<Answer<ChatResponse>>;
   /** Starts a stream; the first item is awaited before returning so errors before the first byte surface as a rejection. */
@@ -196,7 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     opts: CallOptions,
     pick: (r: Reply) => T | undefined,
   ): Promise<Answer<T>> {
-    const reply = await deps.client.unary(f, opts.signal);
+    const reply = await deps.client.unary(f, opts.signal, opts.onEntered);
     const served = servedHeaders(reply.outcome?.deployment, reply.outcome?.attempts);
     return {
       value: failOnError(reply, pick),
@@ -212,7 +218,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   return {
-    authenticate: (presented) => deps.keys.authenticate(presented),
+    authenticate: (presented, seen) => deps.keys.authenticate(presented, seen),
 
     newRequestId(requested) {
       if (requested === undefined || requested === "") return randomUUID();
@@ -237,7 +243,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       checkChatRequest(req);
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, true, opts, await promptTokens(key, { chat: req }));
-      for await (const event of deps.client.stream(f, opts.signal)) {
+      for await (const event of deps.client.stream(f, opts.signal, opts.onEntered)) {
         if (event.type === "reply") {
           failOnError(event.reply, () => undefined);
           throw new GatewayError("internal", "the pipeline answered a stream with a unary reply");

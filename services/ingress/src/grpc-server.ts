@@ -10,6 +10,7 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,
+  type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { GatewayError, MalformedRequest, grpcServiceDefinition, type Logger } from "@switchyard/common";
@@ -17,6 +18,7 @@ import {
   ChatChunkSchema,
   Gateway as GatewayService,
   ListModelsResponseSchema,
+  RequestKind,
   file_grpc_health_v1_health,
   file_switchyard_v1_gateway,
   type ChatChunk,
@@ -32,6 +34,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { CallOptions, Gateway } from "./gateway.js";
 import { addReflection } from "./grpc-reflection.js";
 import { keyFromHeaders } from "./keys.js";
+import { doorRequest, noteRequest, type DoorRequest, type Refusals } from "./refusals.js";
 import { parseMetadataHeader } from "./route-hints.js";
 import { timingHeader } from "./timing.js";
 
@@ -40,9 +43,35 @@ export interface GrpcDoor {
   close(): Promise<void>;
 }
 
-function toServiceError(err: unknown): { code: status; details: string; metadata: Metadata } {
-  const gerr = GatewayError.from(err);
+/**
+ * What the deserializer gives for a request larger than the body limit, so the handler refuses it
+ * with payload_too_large (and records the refusal) instead of grpc-js refusing it unseen.
+ */
+class OversizedRequest {
+  constructor(readonly bytes: number) {}
+}
+
+/** The service's methods, refusing request messages over `maxBytes` (see OversizedRequest). */
+function withBodyLimit(def: ServiceDefinition, maxBytes: number): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(def).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (buf: Buffer): unknown =>
+          buf.length > maxBytes ? new OversizedRequest(buf.length) : method.requestDeserialize(buf),
+      },
+    ]),
+  );
+}
+
+/** The call's error status; `requestId` (a refusal's) goes in its trailers as x-request-id. */
+function toServiceError(
+  gerr: GatewayError,
+  requestId: string | undefined,
+): { code: status; details: string; metadata: Metadata } {
   const metadata = new Metadata();
+  if (requestId !== undefined) metadata.set("x-request-id", requestId);
   for (const [name, value] of Object.entries(gerr.headers)) metadata.set(name, value);
   metadata.set("switchyard-error-code", gerr.code);
   if (gerr.retryAfterMs > 0) metadata.set("retry-after-ms", String(gerr.retryAfterMs));
@@ -56,7 +85,7 @@ function first(md: Metadata, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function callOptions(gateway: Gateway, call: Call): CallOptions {
+function callOptions(gateway: Gateway, call: Call, door: DoorRequest): CallOptions {
   const deadline = call.getDeadline();
   const ms =
     deadline instanceof Date
@@ -75,6 +104,7 @@ function callOptions(gateway: Gateway, call: Call): CallOptions {
     traceparent: first(call.metadata, "traceparent"),
     metadata: parseMetadataHeader(first(call.metadata, "x-switchyard-metadata")),
     signal: aborter.signal,
+    onEntered: () => (door.entered = true),
   };
 }
 
@@ -89,19 +119,31 @@ function drained(call: ServerWritableStream<ChatRequest, ChatChunk>): Promise<vo
   });
 }
 
-/** The request, or INVALID_ARGUMENT naming what its bytes are not. */
-function requestOf<T>(call: { request: T }): T {
+/**
+ * The request (noted for its refusal), INVALID_ARGUMENT naming what its bytes are not, or
+ * payload_too_large past the body limit.
+ */
+function requestOf<T>(call: { request: T }, door: DoorRequest, maxBytes: number): T {
   const req: unknown = call.request;
   if (req instanceof MalformedRequest) {
     throw new GatewayError("invalid_argument", `the request is not a valid ${req.typeName}: ${req.reason}`);
   }
+  if (req instanceof OversizedRequest) {
+    throw new GatewayError(
+      "payload_too_large",
+      `the request (${req.bytes} bytes) is larger than the limit of ${maxBytes} bytes`,
+    );
+  }
+  noteRequest(door, req);
   return call.request;
 }
 
-function authenticate(gateway: Gateway, call: Call): Promise<KeyInfo> {
-  return gateway.authenticate(
-    keyFromHeaders(first(call.metadata, "authorization"), first(call.metadata, "x-api-key")),
+function authenticate(gateway: Gateway, call: Call, door: DoorRequest): Promise<KeyInfo> {
+  door.presentedKey = keyFromHeaders(
+    first(call.metadata, "authorization"),
+    first(call.metadata, "x-api-key"),
   );
+  return gateway.authenticate(door.presentedKey, (k) => (door.key = k));
 }
 
 /** The answer's metadata: its id, where the time went, and its headers (limits, guard, who served it). */
@@ -125,14 +167,30 @@ function metadataOf(headers: Record<string, string>): Metadata {
 export async function startGrpcDoor(opts: {
   gateway: Gateway;
   log: Logger;
+  /** Where requests refused here (before the pipeline) are recorded. */
+  refusals: Refusals;
   host: string;
   port: number;
+  /** Largest request message accepted (payload_too_large beyond), as for HTTP bodies. */
+  maxBodyBytes: number;
 }): Promise<GrpcDoor> {
-  const { gateway } = opts;
-  const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
+  const { gateway, refusals, maxBodyBytes } = opts;
+  const server = new Server({
+    "grpc.keepalive_permit_without_calls": 1,
+    // grpc-js refuses larger messages itself, before any handler runs and so unrecorded; up to
+    // this, the handler refuses past maxBodyBytes and records it. The margin bounds the memory a
+    // message may take while it is read.
+    "grpc.max_receive_message_length": 2 * maxBodyBytes,
+  });
+  /** The call's error, recorded as a refusal when the pipeline never took the request. */
+  const failure = (door: DoorRequest, err: unknown) => {
+    const gerr = GatewayError.from(err);
+    return toServiceError(gerr, refusals.record(door, gerr));
+  };
 
   const unary =
     <Req, Res>(
+      kind: RequestKind,
       fn: (
         key: KeyInfo,
         req: Req,
@@ -147,38 +205,43 @@ export async function startGrpcDoor(opts: {
     ) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const workStartedNs = process.hrtime.bigint();
+      const door = doorRequest("grpc", kind);
       (async () => {
-        const key = await authenticate(gateway, call);
-        const answer = await fn(key, requestOf(call), { ...callOptions(gateway, call), workStartedNs });
+        const key = await authenticate(gateway, call, door);
+        const req = requestOf(call, door, maxBodyBytes);
+        const answer = await fn(key, req, { ...callOptions(gateway, call, door), workStartedNs });
         call.sendMetadata(answerHeaders(answer.requestId, answer.timings, answer.headers));
         callback(null, answer.value, metadataOf(answer.trailers));
-      })().catch((err: unknown) => callback(toServiceError(err)));
+      })().catch((err: unknown) => callback(failure(door, err)));
     };
 
   const impl: UntypedServiceImplementation = {
-    chat: unary<ChatRequest, ChatResponse>((key, req, c) => gateway.chat(key, req, c)),
-    embed: unary<EmbedRequest, EmbedResponse>((key, req, c) => gateway.embed(key, req, c)),
+    chat: unary<ChatRequest, ChatResponse>(RequestKind.CHAT, (key, req, c) => gateway.chat(key, req, c)),
+    embed: unary<EmbedRequest, EmbedResponse>(RequestKind.EMBED, (key, req, c) => gateway.embed(key, req, c)),
     listModels: (
       call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>,
       callback: sendUnaryData<ListModelsResponse>,
     ) => {
+      const door = doorRequest("grpc");
       (async () => {
-        const key = await authenticate(gateway, call);
-        requestOf(call);
+        const key = await authenticate(gateway, call, door);
+        requestOf(call, door, maxBodyBytes);
         callback(
           null,
           create(ListModelsResponseSchema, {
             models: gateway.models(key).map((m) => ({ id: m.id, kind: m.kind, ownedBy: "switchyard" })),
           }),
         );
-      })().catch((err: unknown) => callback(toServiceError(err)));
+      })().catch((err: unknown) => callback(failure(door, err)));
     },
     chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
       const workStartedNs = process.hrtime.bigint();
+      const door = doorRequest("grpc", RequestKind.CHAT);
+      door.stream = true;
       (async () => {
-        const key = await authenticate(gateway, call);
-        const request = requestOf(call);
-        const c = { ...callOptions(gateway, call), workStartedNs };
+        const key = await authenticate(gateway, call, door);
+        const request = requestOf(call, door, maxBodyBytes);
+        const c = { ...callOptions(gateway, call, door), workStartedNs };
         let sentHeaders = false;
         let trailers: Record<string, string> = {};
         for await (const item of gateway.chatStream(key, request, c)) {
@@ -207,11 +270,12 @@ export async function startGrpcDoor(opts: {
         }
         call.end(metadataOf(trailers));
       })().catch((err: unknown) => {
-        if (!call.cancelled) call.emit("error", toServiceError(err));
+        const error = failure(door, err);
+        if (!call.cancelled) call.emit("error", error);
       });
     },
   };
-  server.addService(grpcServiceDefinition(GatewayService), impl);
+  server.addService(withBodyLimit(grpcServiceDefinition(GatewayService), maxBodyBytes), impl);
 
   const health = new HealthImplementation({ "": "SERVING", "switchyard.v1.Gateway": "SERVING" });
   health.addToServer(server);

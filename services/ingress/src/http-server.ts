@@ -2,6 +2,7 @@
 // /v1/models. Errors use OpenAI's error JSON with the matching status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { GatewayError, listen, type Logger } from "@switchyard/common";
+import { RequestKind } from "@switchyard/proto";
 import { Counter, type Registry } from "prom-client";
 import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
 import { parseJsonBody, readBody } from "./http-body.js";
@@ -9,6 +10,7 @@ import { keyFromHeaders } from "./keys.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
 import { parseMetadataHeader } from "./route-hints.js";
 import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
+import { doorRequest, noteRequest, type DoorRequest, type Refusals } from "./refusals.js";
 import { timingHeader } from "./timing.js";
 
 /** How long a client that sent too large a body may keep sending after the 413. */
@@ -18,6 +20,8 @@ export interface HttpDoorOptions {
   gateway: Gateway;
   log: Logger;
   registry: Registry;
+  /** Where requests refused here (before the pipeline) are recorded. */
+  refusals: Refusals;
   host: string;
   port: number;
   maxBodyBytes: number;
@@ -124,6 +128,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     req: IncomingMessage,
     res: ServerResponse,
     ctx: { requestId?: string },
+    door: DoorRequest,
   ): Promise<string> {
     // Ingress's own work on the request, for its part of the timing: from here, less the time
     // spent waiting for the body to arrive.
@@ -131,20 +136,21 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
+    door.presentedKey = keyFromHeaders(header(req, "authorization"), header(req, "x-api-key"));
     const known = ["/v1/chat/completions", "/v1/embeddings", "/v1/models"];
     if (!known.includes(path) && !path.startsWith("/v1/models/")) {
       throw new GatewayError("not_found", `no route for ${method} ${url.pathname}`);
     }
     const wantPost = path === "/v1/chat/completions" || path === "/v1/embeddings";
+    if (path === "/v1/chat/completions") door.kind = RequestKind.CHAT;
+    if (path === "/v1/embeddings") door.kind = RequestKind.EMBED;
     if (method !== (wantPost ? "POST" : "GET")) {
       throw new GatewayError(
         "invalid_argument",
         `${url.pathname} takes ${wantPost ? "POST" : "GET"}, not ${method}`,
       );
     }
-    const key = await gateway.authenticate(
-      keyFromHeaders(header(req, "authorization"), header(req, "x-api-key")),
-    );
+    const key = await gateway.authenticate(door.presentedKey, (k) => (door.key = k));
     const requestId = gateway.newRequestId(header(req, "x-request-id"));
     ctx.requestId = requestId;
     const aborter = new AbortController();
@@ -158,6 +164,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       traceparent: header(req, "traceparent"),
       metadata: parseMetadataHeader(header(req, "x-switchyard-metadata")),
       signal: aborter.signal,
+      onEntered: () => (door.entered = true),
     };
 
     if (path === "/v1/models") {
@@ -168,7 +175,9 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       return "models";
     }
     if (path.startsWith("/v1/models/")) {
-      const m = gateway.model(key, pathParam(path.slice("/v1/models/".length)));
+      const id = pathParam(path.slice("/v1/models/".length));
+      noteRequest(door, { model: id });
+      const m = gateway.model(key, id);
       sendJson(
         res,
         200,
@@ -182,6 +191,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     workStartedNs += process.hrtime.bigint() - waitStarted;
     call.workStartedNs = workStartedNs;
     const body = parseJsonBody(raw);
+    noteRequest(door, body);
     if (path === "/v1/embeddings") {
       const embed = parseEmbedBody(body);
       const answer = await gateway.embed(key, embed, call);
@@ -297,12 +307,15 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
 
   const server: Server = createServer((req, res) => {
     const ctx: { requestId?: string } = {};
-    route(req, res, ctx).then(
+    const door = doorRequest("http");
+    route(req, res, ctx, door).then(
       (name) => requests.inc({ route: name, status: String(res.statusCode) }),
       (err: unknown) => {
         const gerr = GatewayError.from(err);
-        if (gerr.code === "internal") log.error({ err, requestId: ctx.requestId }, "request failed");
-        sendError(res, gerr, ctx.requestId);
+        // Refused before the pipeline: the refusal's own id (its event's) answers.
+        const requestId = opts.refusals.record(door, gerr) ?? ctx.requestId;
+        if (gerr.code === "internal") log.error({ err, requestId }, "request failed");
+        sendError(res, gerr, requestId);
         requests.inc({ route: "error", status: String(gerr.httpStatus) });
         if (gerr.code === "payload_too_large") dropRestOfBody(req, res);
       },

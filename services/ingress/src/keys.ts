@@ -33,8 +33,11 @@ export function keyFromHeaders(
 }
 
 export interface KeyStore {
-  /** The key for a presented secret: 401 unknown, revoked or expired; 403 pending approval. */
-  authenticate(presented: string | undefined): Promise<KeyInfo>;
+  /**
+   * The key for a presented secret: 401 unknown, revoked or expired; 403 pending approval.
+   * `seen` gets the key whenever the store knows it, refused or not (for the refusal's record).
+   */
+  authenticate(presented: string | undefined, seen?: (key: KeyInfo) => void): Promise<KeyInfo>;
   /** Throws permission_denied when the key may not use the model. */
   authorizeModel(key: KeyInfo, model: string): void;
   /** Throws permission_denied when the key lacks the scope. */
@@ -104,7 +107,7 @@ export function createKeyStore(deps: {
   deps.onReconnect(() => cache.expireAll());
 
   return {
-    async authenticate(presented) {
+    async authenticate(presented, seen) {
       if (presented === undefined) {
         throw new GatewayError(
           "unauthenticated",
@@ -113,6 +116,7 @@ export function createKeyStore(deps: {
       }
       const key = await cache.get(hashKey(presented));
       if (key === undefined) throw new GatewayError("unauthenticated", "invalid API key");
+      seen?.(key);
       const status =
         key.status === "active" && key.expiresUnixMs > 0n && BigInt(Date.now()) >= key.expiresUnixMs
           ? "expired"

@@ -13,6 +13,7 @@ import { startHttpDoor } from "./http-server.js";
 import { createInlineStages } from "./inline-stages.js";
 import { createKeyStore } from "./keys.js";
 import { createPipelineClient, type PipelineClient } from "./pipeline-client.js";
+import { createRefusals } from "./refusals.js";
 import { preloadTokenizers, setsTokenLimits } from "./prompt-tokens.js";
 import { createStageHistogram, lossCounter } from "./timing.js";
 
@@ -65,15 +66,28 @@ runService({
       maxTimeoutMs: config.maxTimeoutMs,
       onTimings: createStageHistogram(side.registry),
     });
+    const refusals = createRefusals({
+      events,
+      perSecond: config.rejectedEventsPerSec,
+      registry: side.registry,
+    });
     const http = await startHttpDoor({
       gateway,
       log,
       registry: side.registry,
+      refusals,
       host: config.httpHost,
       port: config.httpPort,
       maxBodyBytes: config.maxBodyBytes,
     });
-    const grpc = await startGrpcDoor({ gateway, log, host: config.grpcHost, port: config.grpcPort });
+    const grpc = await startGrpcDoor({
+      gateway,
+      log,
+      refusals,
+      host: config.grpcHost,
+      port: config.grpcPort,
+      maxBodyBytes: config.maxBodyBytes,
+    });
     log.info(
       { http: `http://${config.httpHost}:${http.port}`, grpc: `${config.grpcHost}:${grpc.port}` },
       "listening",

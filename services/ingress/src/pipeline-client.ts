@@ -80,9 +80,13 @@ interface Pending {
 }
 
 export interface PipelineClient {
-  unary(flight: Flight, signal: AbortSignal): Promise<Reply>;
+  /**
+   * The answer. `onEntered` is called once the request is admitted (this replica has room, its
+   * id is not in flight): from then on its usage event is written when it ends.
+   */
+  unary(flight: Flight, signal: AbortSignal, onEntered?: () => void): Promise<Reply>;
   /** Frames in sequence order, ending with a terminal frame or an early error Reply. */
-  stream(flight: Flight, signal: AbortSignal): AsyncGenerator<StreamEvent>;
+  stream(flight: Flight, signal: AbortSignal, onEntered?: () => void): AsyncGenerator<StreamEvent>;
   inFlight(): number;
   /** The subject where stage processes send envelopes back for this replica's inline stages. */
   readonly homeSubject: string;
@@ -317,9 +321,10 @@ export function createPipelineClient(deps: {
     homeSubject,
     replies,
 
-    unary(flight, signal) {
+    unary(flight, signal, onEntered) {
       const env = flight.env;
       admit(env);
+      onEntered?.();
       const id = env.requestId;
       return new Promise<Reply>((resolve, reject) => {
         const finish = (end: RequestEnd, fn: () => void): void => {
@@ -342,9 +347,10 @@ export function createPipelineClient(deps: {
       });
     },
 
-    async *stream(flight, signal) {
+    async *stream(flight, signal, onEntered) {
       const env = flight.env;
       admit(env);
+      onEntered?.();
       const id = env.requestId;
       // A small queue bridges callbacks to the async generator; out-of-order frames wait in
       // `early` until the gap before them is filled.

@@ -239,8 +239,9 @@ export const UsageEventSchema: GenMessage<UsageEvent> = /*@__PURE__*/
   messageDesc(file_switchyard_pipeline_v1_events, 0);
 
 /**
- * What is published on JetStream (subject <prefix>.v1.events.usage): the usage events one
- * process finished since its last publish, with `batch_id` as Nats-Msg-Id. A batch never
+ * What is published on JetStream (subject <prefix>.v1.events.usage; on
+ * <prefix>.v1.events.rejected, the requests refused at the door, never settled): the usage events
+ * one process finished since its last publish, with `batch_id` as Nats-Msg-Id. A batch never
  * changes once formed, so a batch republished after a lost ack or from the local outbox after
  * an outage is de-duplicated by JetStream; the request ids inside de-duplicate downstream.
  *
