@@ -1,29 +1,26 @@
-// Analytics: owns the ClickHouse connection. This first version only checks that ClickHouse
-// answers (readiness); consuming usage events into tables is the analytics issue's work.
+// Analytics: writes the usage, refusal and guard events of JetStream into ClickHouse
+// (writer-service.ts, docs/analytics-writer.md) and answers tenant-scoped queries over them
+// (query/, docs/analytics.md).
 import { createClient } from "@clickhouse/client";
 import { exitOnFatal, runService } from "@switchyard/common";
 import { loadConfig } from "./config.js";
+import { startQueryApi } from "./query/index.js";
+import { startWriterService } from "./writer-service.js";
 
 runService({
   name: "analytics",
   loadConfig,
-  start: ({ config, log }) => {
-    const clickhouse = createClient({ url: config.clickhouseUrl, request_timeout: 5_000 });
-    let reachable = false;
-    const probe = async (): Promise<void> => {
-      const ping = await clickhouse.ping();
-      if (ping.success !== reachable)
-        log.info({ reachable: ping.success }, "clickhouse reachability changed");
-      reachable = ping.success;
-    };
-    void probe();
-    const timer = setInterval(() => void probe(), 2_000);
-    return Promise.resolve({
-      readiness: { clickhouse: () => reachable || "unreachable" },
+  start: async (ctx) => {
+    const clickhouse = createClient({ url: ctx.config.clickhouseUrl, request_timeout: 30_000 });
+    const writer = startWriterService(ctx, clickhouse);
+    const queries = await startQueryApi({ ...ctx, clickhouse });
+    return {
+      readiness: writer.readiness,
       stop: async () => {
-        clearInterval(timer);
+        await queries.close();
+        await writer.stop();
         await clickhouse.close();
       },
-    });
+    };
   },
 }).catch(exitOnFatal("analytics"));
