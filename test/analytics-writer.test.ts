@@ -205,6 +205,36 @@ describe("analytics writer", () => {
     }
   });
 
+  it("stores text exactly as sent: tabs, newlines, quotes, backslashes, NUL, non-ASCII", async () => {
+    const hostile = "a\tb\nc\r'd\"e\\f\u0000g ü 漢 \u{1F600} [x] ,";
+    const event = create(UsageEventSchema, {
+      requestId: "hostile-1",
+      tenantId: "hostile",
+      keyId: "synthetic",
+      model: hostile,
+      endUser: hostile,
+      status: "ok",
+      receivedUnixMs: BigInt(Date.now() - 50),
+      finishedUnixMs: BigInt(Date.now()),
+      guard: { action: 2, findings: [{ kind: "pii", rule: hostile, count: 1, action: 2 }] },
+    });
+    await jetstream(gw.nc).publish(
+      subjects(gw.prefix).usageEvents,
+      toBinary(
+        UsageEventBatchSchema,
+        create(UsageEventBatchSchema, { batchId: "hostile-b", events: [event] }),
+      ),
+      { msgID: "hostile-b" },
+    );
+    await waitFor("the hostile row", async () => (await counts("tenant_id = 'hostile'")).rows === 1, 10_000);
+    const rs = await ch.query({
+      query: `SELECT model, end_user, guard_rules FROM ${db}.requests WHERE tenant_id = 'hostile'`,
+      format: "JSONEachRow",
+    });
+    const [row] = await rs.json<{ model: string; end_user: string; guard_rules: string[] }>();
+    assert.deepEqual(row, { model: hostile, end_user: hostile, guard_rules: [hostile] });
+  });
+
   it("makes a request's row queryable within 5 s of its answer", async () => {
     const t0 = Date.now();
     const [id] = await chat(1);
