@@ -1,8 +1,9 @@
 // `npm run bench:analytics`: how fast the analytics writer moves usage events from JetStream
 // into ClickHouse. Starts a private NATS and ClickHouse (18.16 here) on free ports, one analytics
-// process, publishes synthetic usage events (batches of 256, as ingress publishes them) as
-// fast as JetStream takes them, and waits until ClickHouse holds every row. Prints events/s
-// written and the writer's CPU milliseconds per 1,000 events. Bounded: gives up after 180 s.
+// process (BENCH_WRITERS=2: two replicas sharing the consumer), publishes synthetic usage events
+// (batches of 256, as ingress publishes them) as fast as JetStream takes them, and waits until
+// ClickHouse holds every row. Prints events/s written and the writers' CPU milliseconds per 1,000
+// events. Bounded: gives up after 180 s.
 //   npm run bench:analytics -- [events=300000]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +30,7 @@ const EVENTS = Number(process.argv[2] ?? 300_000);
 const PER_MESSAGE = 256;
 const DEADLINE_MS = 180_000;
 const PUBLISH_WINDOW = 64;
+const WRITERS = Number(process.env.BENCH_WRITERS ?? 1);
 const log = (line: string): void => console.log(`[bench:analytics] ${line}`);
 
 function syntheticEvent(i: number, now: number): UsageEvent {
@@ -104,13 +106,18 @@ async function main(): Promise<void> {
       SWITCHYARD_CLICKHOUSE_DATABASE: database,
       SWITCHYARD_LOG_LEVEL: "warn",
       SWITCHYARD_DATA_DIR: join(dataDir, "data"),
+      // Replicas must not fight over the query API's port.
+      SWITCHYARD_ANALYTICS_HTTP_PORT: "0",
     },
   });
   try {
     await ensureStreams(nc, prefix);
-    const writer = await cluster.start("analytics");
-    await cluster.waitReady(writer, 60_000);
-    const pid = writer.child.pid ?? 0;
+    const writers = [];
+    for (let i = 0; i < WRITERS; i++) writers.push(await cluster.start("analytics"));
+    for (const w of writers) await cluster.waitReady(w, 60_000);
+    const pids = writers.map((w) => w.child.pid ?? 0);
+    const cpuOfWriters = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    log(`${WRITERS} analytics writer${WRITERS === 1 ? "" : "s"}`);
 
     log(`encoding ${EVENTS} synthetic usage events`);
     const now = Date.now();
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
       );
     const js = jetstream(nc);
     const subject = subjects(prefix).usageEvents;
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = cpuOfWriters();
     const t0 = performance.now();
     const inFlight = new Set<Promise<unknown>>();
     for (const m of messages) {
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
       await sleep(50);
     }
     const elapsed = (performance.now() - t0) / 1000;
-    const cpuMs = (cpuSeconds(pid) - cpu0) * 1000;
+    const cpuMs = (cpuOfWriters() - cpu0) * 1000;
     const unique = Number(
       (
         await (
@@ -174,11 +181,15 @@ async function main(): Promise<void> {
     log(
       `writer CPU: ${((cpuMs / EVENTS) * 1000).toFixed(1)} ms per 1,000 events (${Math.round(cpuMs)} ms in all)`,
     );
-    const metrics = await (await fetch(`http://127.0.0.1:${writer.metricsPort}/metrics`)).text();
-    const value = (name: string): number => {
-      const line = metrics.split("\n").find((l) => l.startsWith(name));
-      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
-    };
+    const texts = await Promise.all(
+      writers.map(async (w) => (await fetch(`http://127.0.0.1:${w.metricsPort}/metrics`)).text()),
+    );
+    /** A metric summed over the writers. */
+    const value = (name: string): number =>
+      texts.reduce((sum, text) => {
+        const line = text.split("\n").find((l) => l.startsWith(name));
+        return sum + (line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1)));
+      }, 0);
     const batches = value("switchyard_analytics_batch_rows_count");
     const insertMs = value("switchyard_analytics_insert_duration_seconds_sum") * 1000;
     log(
