@@ -9,6 +9,7 @@ export * from "./guard-config.js";
 export * from "./routing-config.js";
 export * from "./grpc-adapter.js";
 export * from "./http-listen.js";
+export * from "./http-json.js";
 export * from "./holdings.js";
 export * from "./jetstream.js";
 export * from "./logging.js";

@@ -1,7 +1,7 @@
 // The OpenAI-compatible HTTP door: /v1/chat/completions (JSON and SSE), /v1/embeddings,
 // /v1/models. Errors use OpenAI's error JSON with the matching status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { GatewayError, listen, type Logger } from "@switchyard/common";
+import { GatewayError, listen, sendJson, type Logger } from "@switchyard/common";
 import { RequestKind } from "@switchyard/proto";
 import { Counter, type Registry } from "prom-client";
 import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
@@ -62,21 +62,6 @@ function parseTimeout(raw: string | undefined): number | undefined {
     );
   }
   return ms;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
 }
 
 /** What every answer says about itself: its id, where the time went, and who served it. */

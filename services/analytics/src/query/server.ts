@@ -7,6 +7,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import {
   GatewayError,
   listen,
+  sendJson,
   type Listening,
   type Logger,
   type ManagedNats,
@@ -131,12 +132,6 @@ export async function answer(
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
 export function createQueryServer(d: QueryDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://analytics");
@@ -145,14 +140,14 @@ export function createQueryServer(d: QueryDeps): Server {
       throw new GatewayError("invalid_argument", `the analytics API answers GET only, not ${req.method}`);
     }
     const presented = keyFromHeaders(req.headers.authorization, headerValue(req.headers["x-api-key"]));
-    send(res, 200, await answer(d, url.pathname, url.searchParams, presented));
+    sendJson(res, 200, await answer(d, url.pathname, url.searchParams, presented));
   }
   return createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const gerr = GatewayError.from(err);
       if (gerr.code === "internal" || gerr.code === "unavailable")
         d.log.error({ err, path: req.url?.split("?")[0] }, "analytics query failed");
-      if (!res.headersSent) send(res, gerr.httpStatus, gerr.toOpenAI());
+      if (!res.headersSent) sendJson(res, gerr.httpStatus, gerr.toOpenAI());
     });
   });
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GatewayError, listen, type Listening, type Logger } from "@switchyard/common";
+import { GatewayError, listen, sendJson, type Listening, type Logger } from "@switchyard/common";
 import { statusOf } from "../identity/store.js";
 import { callerOf, type Caller } from "./access.js";
 import { handlers, type AdminDeps, type Handler } from "./routes.js";
@@ -30,12 +30,6 @@ export const ROUTES: [method: string, path: RegExp, handler: Handler][] = [
   ["POST", /^\/admin\/v1\/keys\/([^/]+)\/approve$/, handlers.approveKey!],
   ["GET", /^\/admin\/v1\/usage\/(keys|teams|tenants)\/([^/]+)$/, handlers.usage!],
 ];
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -91,7 +85,7 @@ export async function startAdminServer(
         query: url.searchParams,
         body: await readBody(req),
       });
-      return send(res, out.status, out.body);
+      return sendJson(res, out.status, out.body);
     }
     throw new GatewayError("not_found", `no admin route for ${req.method} ${url.pathname}`);
   }
@@ -103,7 +97,7 @@ export async function startAdminServer(
           ? new GatewayError("invalid_argument", "the path is not valid percent-encoding")
           : GatewayError.from(err);
       if (gerr.code === "internal") opts.log.error({ err }, "admin request failed");
-      if (!res.headersSent) send(res, gerr.httpStatus, gerr.toOpenAI());
+      if (!res.headersSent) sendJson(res, gerr.httpStatus, gerr.toOpenAI());
     });
   });
   return listen(server, {
