@@ -7,6 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   GatewayError,
   MIN_SAMPLES,
+  summarize,
   type Catalog,
   type DeploymentStats,
   type RouteStatsView,
@@ -24,22 +25,8 @@ const PROBE_EVERY_MS = 1_000;
 /** A choice counts as pending load on its deployment for this long (until replicas report it). */
 const PENDING_MS = 300;
 
-const NO_STATS: DeploymentStats = {
-  samples: 0,
-  p50Ms: Number.NaN,
-  p95Ms: Number.NaN,
-  p99Ms: Number.NaN,
-  decayedMs: Number.NaN,
-  historyP95Ms: Number.NaN,
-  historyMs: Number.NaN,
-  decayedTtftMs: Number.NaN,
-  ttftP95Ms: Number.NaN,
-  attempts: 0,
-  failed: 0,
-  throttled: 0,
-  errorRate: 0,
-  inFlight: 0,
-};
+/** What a deployment nobody has reported on looks like. */
+const NO_STATS: DeploymentStats = summarize([], 0);
 
 export interface RouterStageDeps {
   catalog: Catalog;
