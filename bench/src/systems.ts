@@ -28,6 +28,7 @@ import {
 } from "@switchyard/local-stack";
 import type { CpuGroups } from "./cpu.js";
 import type { Target } from "./load.js";
+import { createUndo } from "./undo.js";
 
 /**
  * The Switchyard topologies: every stage in its own process; guard, router and meter inside
@@ -78,19 +79,10 @@ export interface Systems {
   cleanup(): void;
 }
 
-/** What to undo, newest last: filled while systems start, so a failed start or Ctrl-C stops them too. */
-const undo: (() => Promise<void> | void)[] = [];
+const undo = createUndo("bench");
 
 /** Stops everything started so far (services, proxy, Portkey, mock, stack); safe to call twice. */
-export async function stopEverything(): Promise<void> {
-  for (let step = undo.pop(); step !== undefined; step = undo.pop()) {
-    try {
-      await step();
-    } catch (err) {
-      console.error(`[bench] while stopping: ${(err as Error).message}`);
-    }
-  }
-}
+export const stopEverything = (): Promise<void> => undo.run();
 
 async function waitHttp(url: string, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {

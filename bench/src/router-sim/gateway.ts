@@ -15,6 +15,7 @@ import {
   type ServiceName,
 } from "@switchyard/devkit";
 import { ensureInstalled, freePorts, repoRoot, startStack } from "@switchyard/local-stack";
+import { createUndo } from "../undo.js";
 
 const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
 export const SIM_KEY = "sy-sim-key";
@@ -39,18 +40,10 @@ export interface SimWorld {
   stop(): Promise<void>;
 }
 
-/** What to undo, newest last, so a failed start or Ctrl-C stops what was started. */
-const undo: (() => Promise<void> | void)[] = [];
+const undo = createUndo("router-sim");
 
-export async function stopEverything(): Promise<void> {
-  for (let step = undo.pop(); step !== undefined; step = undo.pop()) {
-    try {
-      await step();
-    } catch (err) {
-      console.error(`[router-sim] while stopping: ${(err as Error).message}`);
-    }
-  }
-}
+/** Stops everything started so far; safe to call twice. */
+export const stopEverything = (): Promise<void> => undo.run();
 
 export async function startWorld(log: (line: string) => void): Promise<SimWorld> {
   const root = repoRoot();
@@ -118,8 +111,7 @@ export async function startWorld(log: (line: string) => void): Promise<SimWorld>
       const stopCluster = (): Promise<void> => cluster.stop();
       undo.push(stopCluster);
       const stop = (): Promise<void> => {
-        const i = undo.indexOf(stopCluster);
-        if (i >= 0) undo.splice(i, 1);
+        undo.remove(stopCluster);
         return stopCluster();
       };
       const procs = [];
