@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
-import { circuitKey, openRouteStats } from "@switchyard/common";
+import { circuitKey, cooldownKey, openRouteStats } from "@switchyard/common";
 import { CircuitRecordSchema, CircuitState } from "@switchyard/proto";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 import { metric, metricsOf } from "./harness/metrics.js";
@@ -21,6 +21,16 @@ function addRoutes(file: Record<string, unknown>, mockUrl: string): void {
   providers["route-slow-failing"] = {
     type: "openai",
     base_url: `${mockUrl}/_mock/latency=60,error=500/openai/v1`,
+    api_key_env: "MOCK_OPENAI_API_KEY",
+  };
+  providers["route-filtering"] = {
+    type: "openai",
+    base_url: `${mockUrl}/_mock/content_filter=1/openai/v1`,
+    api_key_env: "MOCK_OPENAI_API_KEY",
+  };
+  providers["route-throttled"] = {
+    type: "openai",
+    base_url: `${mockUrl}/_mock/error=429,retry_after=30/openai/v1`,
     api_key_env: "MOCK_OPENAI_API_KEY",
   };
   providers["route-short-window"] = {
@@ -63,6 +73,19 @@ function addRoutes(file: Record<string, unknown>, mockUrl: string): void {
         dep("r-short", { provider: "route-short-window" }),
         dep("r-long", { context_window: 200_000 }),
       ],
+    },
+    {
+      alias: "route-content",
+      fallback: { content_policy: ["p-alternative"] },
+      deployments: [
+        dep("p-filtering", { provider: "route-filtering" }),
+        dep("p-other"),
+        dep("p-alternative"),
+      ],
+    },
+    {
+      alias: "route-cooldown",
+      deployments: [dep("t-throttled", { provider: "route-throttled" }), dep("t-spare")],
     },
     {
       alias: "route-slow-failure",
@@ -114,7 +137,7 @@ describe("routing from live statistics (two router replicas)", () => {
 
   before(async () => {
     gw = await startGateway({
-      replicas: { router: 2 },
+      replicas: { router: 2, provider: 2 },
       gatewayFile: (file, { mockUrl }) => addRoutes(file, mockUrl),
     });
   });
@@ -191,6 +214,30 @@ describe("routing from live statistics (two router replicas)", () => {
     const off = await chat("route-refusal-off", long);
     assert.equal(off.status, 400, "without the fallback the refusal reaches the client");
     assert.equal((await chat("route-refusal")).deployment, "r-short");
+  });
+
+  it("falls back to the configured alternative after a content-policy refusal", async () => {
+    const a = await chat("route-content");
+    assert.equal(a.status, 200);
+    assert.equal(a.deployment, "p-alternative", "not the next in order, the configured alternative");
+    assert.equal(a.attempts, "2");
+  });
+
+  it("shares a Retry-After cooldown: after one 429 no replica tries the deployment first", async () => {
+    const first = await chat("route-cooldown");
+    assert.equal(first.deployment, "t-spare");
+    assert.equal(first.attempts, "2");
+    const kv = await openRouteStats(gw.nc, gw.prefix);
+    const until = Date.now() + 3000;
+    while ((await kv.get(cooldownKey("t-throttled")))?.operation !== "PUT" && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // one watch delivery to every replica
+    // Two routers and two providers: whichever gets each request skips the cooling deployment.
+    for (let i = 0; i < 8; i++) {
+      const a = await chat("route-cooldown");
+      assert.equal(a.deployment, "t-spare");
+      assert.equal(a.attempts, "1", `request ${i} tried the cooling deployment first`);
+    }
   });
 
   it("counts the upstream time of a request that ended in an upstream error", async () => {

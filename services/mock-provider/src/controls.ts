@@ -21,6 +21,7 @@ const KEYS = [
   "dims",
   "echo",
   "context_window",
+  "content_filter",
 ] as const satisfies readonly (keyof MockControls)[];
 
 type ControlKey = (typeof KEYS)[number];

@@ -46,6 +46,13 @@ describe("openai protocol", () => {
       auth,
     );
     assert.equal(ok.status, 200);
+    const filtered = await postJson(
+      `${ctx.mock.url}/_mock/content_filter=1/openai/v1/chat/completions`,
+      short,
+      auth,
+    );
+    assert.equal(filtered.status, 400);
+    assert.equal(((await filtered.json()) as any).error.code, "content_filter");
   });
 
   it("streams chunks, a usage chunk with empty choices, then [DONE]", async () => {

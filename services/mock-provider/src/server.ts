@@ -228,6 +228,15 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       const refusal = contextRefusal(protocol.provider, promptTokens(intent), window);
       return send(res, protocol.error(400, refusal.message, { code: refusal.code }));
     }
+    if (controls!.content_filter !== undefined && controls!.content_filter > 0)
+      return send(
+        res,
+        protocol.error(
+          400,
+          "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+          { code: "content_filter" },
+        ),
+      );
     if (await prelude()) return;
 
     const c = controls!;

@@ -41,6 +41,8 @@ export interface MockControls {
   echo?: number;
   /** Refuse a prompt of more than this many tokens (the mock's count) as the vendor does. */
   context_window?: number;
+  /** Refuse every prompt as a content-policy violation (OpenAI/Azure's `content_filter` 400). */
+  content_filter?: number;
 }
 
 export type MockOutcome = "completed" | "error" | "client_closed" | "cut" | "in_flight";
