@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       only.length > 0
         ? only
         : [
-            ...["packages", "services", "deploy", "bench"].flatMap((d) =>
+            ...["packages", "services", "deploy", "bench", "scripts"].flatMap((d) =>
               findTests(join(root, d), /\.spec\.ts$/),
             ),
             ...findTests(join(root, "test"), /\.test\.ts$/),

@@ -44,6 +44,7 @@ export interface GatewayUnderTest {
 }
 
 export interface GatewayOptions {
+  /** Replicas per service; "orchestrator" (batches) is 0 unless asked for. */
   replicas?: Partial<Record<ServiceName, number>>;
   env?: NodeJS.ProcessEnv;
   /** Environment for one service's processes only (e.g. a stage's own in-flight bound). */
@@ -58,7 +59,9 @@ export interface GatewayOptions {
   gatewayFile?: (config: Record<string, unknown>, ctx: { mockUrl: string }) => void;
 }
 
-const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider"];
+const STAGES: ServiceName[] = ["ingress", "guard", "router", "meter", "provider", "orchestrator"];
+/** Services started only when a test asks for replicas of them. */
+const OPTIONAL: ReadonlySet<ServiceName> = new Set(["orchestrator"]);
 
 export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUnderTest> {
   const stack = testStack();
@@ -125,6 +128,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
       ...LOCAL_SECRETS,
       SWITCHYARD_NATS_URL: stack.natsUrl,
       SWITCHYARD_REDIS_URL: stack.redisUrl,
+      SWITCHYARD_TEMPORAL_ADDRESS: stack.temporalAddress,
       SWITCHYARD_REDIS_PREFIX: prefix,
       SWITCHYARD_SUBJECT_PREFIX: prefix,
       SWITCHYARD_CONFIG: config,
@@ -141,7 +145,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
   const procs: ServiceProcess[] = [];
   const httpUrls = [`http://127.0.0.1:${httpPort}/v1`];
   for (const name of STAGES) {
-    const n = opts.replicas?.[name] ?? 1;
+    const n = opts.replicas?.[name] ?? (OPTIONAL.has(name) ? 0 : 1);
     for (let i = 0; i < n; i++) {
       // The first meter replica's admin API on a known port; the others on any free one.
       const admin = name === "meter" ? { SWITCHYARD_ADMIN_PORT: String(i === 0 ? adminPort : 0) } : {};

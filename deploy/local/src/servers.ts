@@ -209,6 +209,12 @@ const temporal: ServerSpec = {
       join(dir(ctx, "temporal"), "temporal.db"),
       "--log-level",
       "warn",
+      // The keyword attributes the Temporal UI finds batches by (the orchestrator registers them
+      // on other clusters): SEARCH_ATTRIBUTES in packages/common/src/batches/batch-workflow.ts.
+      ...["SwitchyardTenant", "SwitchyardBatchId", "SwitchyardKind"].flatMap((name) => [
+        "--search-attribute",
+        `${name}=Keyword`,
+      ]),
     ],
   }),
   async probe(ctx) {

@@ -34,6 +34,12 @@ export interface EventPublisher {
   rejected(event: MessageInitShape<typeof UsageEventSchema>): void;
   /** Queues a guard verdict for the next batch of verdicts (their own subject); same rules. */
   verdict(verdict: MessageInitShape<typeof GuardVerdictSchema>): void;
+  /**
+   * Resolves once every event queued so far is stored by JetStream or in the outbox, without
+   * hurrying the batch: work that must not be recorded as done before its usage event is (a
+   * batch's line) waits on this.
+   */
+  settled(): Promise<void>;
   /** Publishes what is queued and waits for every batch to be stored or spooled (shutdown). */
   close(): Promise<void>;
 }
@@ -75,6 +81,8 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
   let pendingVerdicts: GuardVerdict[] = [];
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
+  /** settled() calls waiting for the queued batch to leave. */
+  let flushWaiters: (() => void)[] = [];
   let replaying: Promise<void> | undefined;
 
   function spoolBatch(subject: string, id: string, data: Uint8Array, events: number): void {
@@ -113,6 +121,9 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
       const batch = create(GuardVerdictBatchSchema, { batchId, verdicts });
       send(opts.subjects.guardVerdicts, batchId, toBinary(GuardVerdictBatchSchema, batch), verdicts.length);
     }
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Queues an item: the batch leaves when full, or `lingerMs` after the first item queued. */
@@ -169,6 +180,10 @@ export function createEventPublisher(opts: EventPublisherOptions): EventPublishe
     usage: (init) => queue(pending, create(UsageEventSchema, init)),
     rejected: (init) => queue(pendingRejected, create(UsageEventSchema, init)),
     verdict: (init) => queue(pendingVerdicts, create(GuardVerdictSchema, init)),
+    async settled() {
+      if (timer !== undefined) await new Promise<void>((resolve) => flushWaiters.push(resolve));
+      await Promise.all(inFlight);
+    },
     async close() {
       clearInterval(replayTimer);
       flush();

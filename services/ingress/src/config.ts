@@ -34,6 +34,16 @@ const spec = {
    * stages"): saves a NATS hop each; those stages then scale with ingress.
    */
   inlineStages: env("SWITCHYARD_INLINE_STAGES", settings.list(INLINE_STAGES).default([])),
+  /** Largest file the Files API accepts (413 beyond); uploads are not held to maxBodyBytes. */
+  maxUploadBytes: env("SWITCHYARD_FILES_MAX_BYTES", settings.positiveInt().default(200 * 1024 * 1024)),
+  /**
+   * How long a batch's "24h" completion window lasts, in seconds: lines not run by then end as
+   * batch_expired. Shorter only to try expiry out (tests, staging).
+   */
+  batchWindowSeconds: env("SWITCHYARD_BATCH_WINDOW_SECONDS", settings.positiveInt().default(24 * 3600)),
+  /** Where batches run (docs/batches.md); the interactive doors do not need it. */
+  temporalAddress: env("SWITCHYARD_TEMPORAL_ADDRESS", z.string().default("127.0.0.1:7233")),
+  temporalNamespace: env("SWITCHYARD_TEMPORAL_NAMESPACE", z.string().default("default")),
   /** Used only when the meter is inline (its rate limits live in Redis). */
   redisUrl: env("SWITCHYARD_REDIS_URL", z.string().default("redis://127.0.0.1:6379")),
   redisPrefix: env("SWITCHYARD_REDIS_PREFIX", z.string().default("sy")),

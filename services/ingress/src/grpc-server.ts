@@ -1,6 +1,7 @@
-// The gRPC door: switchyard.v1.Gateway (Chat, ChatStream, Embed, ListModels), standard health,
-// and reflection. Deadlines come from the client's grpc-timeout; errors map to status codes with
-// `retry-after-ms` in the trailers when there is one.
+// The gRPC door: switchyard.v1.Gateway (Chat, ChatStream, Embed, ListModels, and the batch rpcs
+// over batch-service.ts), standard health, and reflection. Deadlines come from the client's
+// grpc-timeout; errors map to status codes with `retry-after-ms` in the trailers when there is
+// one, and the request field at fault as `switchyard-error-field`.
 import { create } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -17,20 +18,29 @@ import { GatewayError, MalformedRequest, grpcServiceDefinition, type Logger } fr
 import {
   ChatChunkSchema,
   Gateway as GatewayService,
+  ListBatchesResponseSchema,
   ListModelsResponseSchema,
   RequestKind,
   file_grpc_health_v1_health,
   file_switchyard_v1_gateway,
+  type Batch,
+  type CancelBatchRequest,
   type ChatChunk,
   type ChatRequest,
   type ChatResponse,
   type EmbedRequest,
   type EmbedResponse,
+  type GetBatchRequest,
   type KeyInfo,
+  type ListBatchesRequest,
+  type ListBatchesResponse,
   type ListModelsRequest,
   type ListModelsResponse,
+  type SubmitBatchRequest,
 } from "@switchyard/proto";
 import { HealthImplementation } from "grpc-health-check";
+import { batchMessage } from "./batch-message.js";
+import { BATCH_LIST_LIMIT, type BatchService } from "./batch-service.js";
 import type { CallOptions, Gateway } from "./gateway.js";
 import { addReflection } from "./grpc-reflection.js";
 import { keyFromHeaders } from "./keys.js";
@@ -41,6 +51,19 @@ import { timingHeader } from "./timing.js";
 export interface GrpcDoor {
   readonly port: number;
   close(): Promise<void>;
+}
+
+export interface GrpcDoorOptions {
+  gateway: Gateway;
+  log: Logger;
+  /** Where requests refused here (before the pipeline) are recorded. */
+  refusals: Refusals;
+  host: string;
+  port: number;
+  /** Largest request message accepted (payload_too_large beyond), as for HTTP bodies. */
+  maxBodyBytes: number;
+  /** The batch rpcs' work; without it they answer UNAVAILABLE. */
+  batches?: BatchService;
 }
 
 /**
@@ -74,6 +97,7 @@ function toServiceError(
   if (requestId !== undefined) metadata.set("x-request-id", requestId);
   for (const [name, value] of Object.entries(gerr.headers)) metadata.set(name, value);
   metadata.set("switchyard-error-code", gerr.code);
+  if (gerr.field !== "") metadata.set("switchyard-error-field", gerr.field);
   if (gerr.retryAfterMs > 0) metadata.set("retry-after-ms", String(gerr.retryAfterMs));
   return { code: gerr.grpcStatus, details: gerr.message, metadata };
 }
@@ -164,16 +188,14 @@ function metadataOf(headers: Record<string, string>): Metadata {
   return md;
 }
 
-export async function startGrpcDoor(opts: {
-  gateway: Gateway;
-  log: Logger;
-  /** Where requests refused here (before the pipeline) are recorded. */
-  refusals: Refusals;
-  host: string;
-  port: number;
-  /** Largest request message accepted (payload_too_large beyond), as for HTTP bodies. */
-  maxBodyBytes: number;
-}): Promise<GrpcDoor> {
+/** The batch a Get or Cancel names: INVALID_ARGUMENT when it names none. */
+function batchIdOf(req: { batchId: string }): string {
+  if (req.batchId === "")
+    throw new GatewayError("invalid_argument", "batch_id is required", { field: "batch_id" });
+  return req.batchId;
+}
+
+export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
   const { gateway, refusals, maxBodyBytes } = opts;
   const server = new Server({
     "grpc.keepalive_permit_without_calls": 1,
@@ -182,10 +204,15 @@ export async function startGrpcDoor(opts: {
     // message may take while it is read.
     "grpc.max_receive_message_length": 2 * maxBodyBytes,
   });
-  /** The call's error, recorded as a refusal when the pipeline never took the request. */
+  /**
+   * The call's error, recorded as a refusal when the pipeline never took the request, and logged
+   * when it is the gateway's own (internal).
+   */
   const failure = (door: DoorRequest, err: unknown) => {
     const gerr = GatewayError.from(err);
-    return toServiceError(gerr, refusals.record(door, gerr));
+    const requestId = refusals.record(door, gerr);
+    if (gerr.code === "internal") opts.log.error({ err, requestId }, "request failed");
+    return toServiceError(gerr, requestId);
   };
 
   const unary =
@@ -215,6 +242,19 @@ export async function startGrpcDoor(opts: {
       })().catch((err: unknown) => callback(failure(door, err)));
     };
 
+  /** A batch rpc: the key and request, checked as for the others, answered by the batch service. */
+  const batchRpc =
+    <Req, Res>(fn: (batches: BatchService, key: KeyInfo, req: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const door = doorRequest("grpc");
+      (async () => {
+        const key = await authenticate(gateway, call, door);
+        const req = requestOf(call, door, maxBodyBytes);
+        if (opts.batches === undefined) throw new GatewayError("unavailable", "batches are not configured");
+        callback(null, await fn(opts.batches, key, req));
+      })().catch((err: unknown) => callback(failure(door, err)));
+    };
+
   const impl: UntypedServiceImplementation = {
     chat: unary<ChatRequest, ChatResponse>(RequestKind.CHAT, (key, req, c) => gateway.chat(key, req, c)),
     embed: unary<EmbedRequest, EmbedResponse>(RequestKind.EMBED, (key, req, c) => gateway.embed(key, req, c)),
@@ -234,6 +274,32 @@ export async function startGrpcDoor(opts: {
         );
       })().catch((err: unknown) => callback(failure(door, err)));
     },
+    submitBatch: batchRpc<SubmitBatchRequest, Batch>(async (batches, key, req) => {
+      const params = {
+        inputFileId: req.inputFileId,
+        endpoint: req.endpoint,
+        completionWindow: req.completionWindow,
+        // An empty map is no metadata, as an absent `metadata` is over HTTP.
+        metadata: Object.keys(req.metadata).length > 0 ? req.metadata : undefined,
+      };
+      return batchMessage(await batches.create(key, params));
+    }),
+    getBatch: batchRpc<GetBatchRequest, Batch>(async (batches, key, req) =>
+      batchMessage(await batches.get(key, batchIdOf(req))),
+    ),
+    listBatches: batchRpc<ListBatchesRequest, ListBatchesResponse>(async (batches, key, req) => {
+      const page = await batches.list(key, {
+        after: req.after === "" ? undefined : req.after,
+        limit: req.limit === 0 ? BATCH_LIST_LIMIT.default : req.limit,
+      });
+      return create(ListBatchesResponseSchema, {
+        batches: page.data.map(batchMessage),
+        hasMore: page.hasMore,
+      });
+    }),
+    cancelBatch: batchRpc<CancelBatchRequest, Batch>(async (batches, key, req) =>
+      batchMessage(await batches.cancel(key, batchIdOf(req))),
+    ),
     chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
       const workStartedNs = process.hrtime.bigint();
       const door = doorRequest("grpc", RequestKind.CHAT);

@@ -5,6 +5,7 @@ import { GatewayError, listen, sendJson, type Logger } from "@switchyard/common"
 import { RequestKind } from "@switchyard/proto";
 import { Counter, type Registry } from "prom-client";
 import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
+import type { HttpApi } from "./http-api.js";
 import { parseJsonBody, readBody } from "./http-body.js";
 import { keyFromHeaders } from "./keys.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
@@ -25,6 +26,8 @@ export interface HttpDoorOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Files, batches and chains: answered by their own modules after the key is checked. */
+  apis?: readonly HttpApi[];
 }
 
 export interface HttpDoor {
@@ -122,6 +125,13 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
     door.presentedKey = keyFromHeaders(header(req, "authorization"), header(req, "x-api-key"));
+    const api = opts.apis?.find((a) => a.owns(path));
+    if (api !== undefined) {
+      const key = await gateway.authenticate(door.presentedKey, (k) => (door.key = k));
+      const requestId = gateway.newRequestId(header(req, "x-request-id"));
+      ctx.requestId = requestId;
+      return api.handle({ req, res, key, method, path, url, requestId });
+    }
     const known = ["/v1/chat/completions", "/v1/embeddings", "/v1/models"];
     if (!known.includes(path) && !path.startsWith("/v1/models/")) {
       throw new GatewayError("not_found", `no route for ${method} ${url.pathname}`);
@@ -308,5 +318,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A 200 MB batch file from a slow client takes longer than Node's default 5 minutes.
+  server.requestTimeout = 3_600_000;
   return listen(server, { host: opts.host, port: opts.port, what: "HTTP", variable: "SWITCHYARD_HTTP_PORT" });
 }

@@ -38,6 +38,11 @@ export interface KeyStore {
    * `seen` gets the key whenever the store knows it, refused or not (for the refusal's record).
    */
   authenticate(presented: string | undefined, seen?: (key: KeyInfo) => void): Promise<KeyInfo>;
+  /**
+   * The key with this id, refused as authenticate refuses its secret (revoked, expired,
+   * pending): for work done later on its behalf, such as a batch's lines.
+   */
+  byId(keyId: string): Promise<KeyInfo>;
   /** Throws permission_denied when the key may not use the model. */
   authorizeModel(key: KeyInfo, model: string): void;
   /** Throws permission_denied when the key lacks the scope. */
@@ -46,6 +51,25 @@ export interface KeyStore {
 }
 
 const LOOKUP_TIMEOUT_MS = 2_000;
+const BY_ID = "id:";
+
+/** The key when it may be used now; else the refusal its status calls for. */
+function usable(key: KeyInfo): KeyInfo {
+  const status =
+    key.status === "active" && key.expiresUnixMs > 0n && BigInt(Date.now()) >= key.expiresUnixMs
+      ? "expired"
+      : key.status;
+  switch (status) {
+    case "active":
+      return key;
+    case "pending":
+      throw new GatewayError("key_pending_approval", "this API key waits for a tenant admin's approval");
+    case "expired":
+      throw new GatewayError("unauthenticated", "this API key (or this secret of it) has expired");
+    default:
+      throw new GatewayError("unauthenticated", "this API key was revoked");
+  }
+}
 
 export function createKeyStore(deps: {
   nc: NatsConnection;
@@ -54,13 +78,15 @@ export function createKeyStore(deps: {
   /** Registers a callback for NATS reconnects (changes announced meanwhile were missed). */
   onReconnect: (fn: () => void) => void;
 }): KeyStore {
+  // Cached by secret hash ("sha256:…"), or by id for byId ("id:…").
   const cache = createLookupCache<KeyInfo>({
-    fetch: async (hash) => {
+    fetch: async (lookup) => {
+      const ask = lookup.startsWith(BY_ID) ? { keyId: lookup.slice(BY_ID.length) } : { hash: lookup };
       let reply;
       try {
         reply = await deps.nc.request(
           deps.subjects.keyLookup,
-          toBinary(KeyLookupSchema, create(KeyLookupSchema, { hash })),
+          toBinary(KeyLookupSchema, create(KeyLookupSchema, ask)),
           { timeout: LOOKUP_TIMEOUT_MS },
         );
       } catch (err) {
@@ -93,6 +119,7 @@ export function createKeyStore(deps: {
       try {
         const c = fromBinary(KeysChangedSchema, msg.data);
         for (const hash of c.hashes) cache.forget(hash);
+        for (const id of c.keyIds) cache.forget(BY_ID + id);
         // A team's or tenant's limits changed: its keys may count tokens differently now.
         if (c.teamIds.length + c.tenantIds.length > 0)
           cache.forgetIf((k) => c.teamIds.includes(k.teamId) || c.tenantIds.includes(k.tenantId));
@@ -117,20 +144,13 @@ export function createKeyStore(deps: {
       const key = await cache.get(hashKey(presented));
       if (key === undefined) throw new GatewayError("unauthenticated", "invalid API key");
       seen?.(key);
-      const status =
-        key.status === "active" && key.expiresUnixMs > 0n && BigInt(Date.now()) >= key.expiresUnixMs
-          ? "expired"
-          : key.status;
-      switch (status) {
-        case "active":
-          return key;
-        case "pending":
-          throw new GatewayError("key_pending_approval", "this API key waits for a tenant admin's approval");
-        case "expired":
-          throw new GatewayError("unauthenticated", "this API key (or this secret of it) has expired");
-        default:
-          throw new GatewayError("unauthenticated", "this API key was revoked");
-      }
+      return usable(key);
+    },
+    async byId(keyId) {
+      const key = await cache.get(BY_ID + keyId);
+      if (key === undefined)
+        throw new GatewayError("unauthenticated", `the API key ${keyId} no longer exists`);
+      return usable(key);
     },
     authorizeModel(key, model) {
       if (modelAllowed(key.models, model)) return;

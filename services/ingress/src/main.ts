@@ -3,9 +3,15 @@ import {
   createPublishBatcher,
   ensureStreams,
   exitOnFatal,
+  openBatchStore,
+  openFileStore,
   runService,
   serviceEvents,
 } from "@switchyard/common";
+import { createBatchService } from "./batch-service.js";
+import { createBatchesApi } from "./batches-api.js";
+import { createFilesApi } from "./files-api.js";
+import { lazyTemporalClient } from "./temporal-client.js";
 import { loadConfig } from "./config.js";
 import { createGateway } from "./gateway.js";
 import { startGrpcDoor } from "./grpc-server.js";
@@ -71,7 +77,25 @@ runService({
       perSecond: config.rejectedEventsPerSec,
       registry: side.registry,
     });
+    const [files, batches] = await Promise.all([
+      openFileStore(nats.nc, config.subjectPrefix),
+      openBatchStore(nats.nc, config.subjectPrefix),
+    ]);
+    const temporal = lazyTemporalClient(config.temporalAddress, config.temporalNamespace);
+    const batchService = createBatchService({
+      batches,
+      files,
+      temporal: () => temporal.get(),
+      prefix: config.subjectPrefix,
+      windowSeconds: config.batchWindowSeconds,
+      log,
+    });
+    const apis = [
+      createFilesApi({ store: files, maxUploadBytes: config.maxUploadBytes, log }),
+      createBatchesApi(batchService),
+    ];
     const http = await startHttpDoor({
+      apis,
       gateway,
       log,
       registry: side.registry,
@@ -81,6 +105,7 @@ runService({
       maxBodyBytes: config.maxBodyBytes,
     });
     const grpc = await startGrpcDoor({
+      batches: batchService,
       gateway,
       log,
       refusals,
@@ -98,6 +123,7 @@ runService({
         await Promise.all([http.close(), grpc.close()]);
         await client?.close();
         await keys.close();
+        await temporal.close();
         await inline.close();
         await events.close();
       },

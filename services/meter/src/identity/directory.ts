@@ -1,6 +1,6 @@
-// The meter's side of key lookups over NATS: ingress asks for the key behind a secret's hash
-// (queue group "meter", so any replica answers), and every change to a key is announced so
-// every ingress replica forgets what it cached for it.
+// The meter's side of key lookups over NATS: ingress asks for the key behind a secret's hash,
+// the orchestrator for a key by its id (queue group "meter", so any replica answers), and
+// every change to a key is announced so every ingress replica forgets what it cached for it.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger, Subjects } from "@switchyard/common";
@@ -56,15 +56,16 @@ export function startKeyDirectory(deps: {
       if (err !== null) return;
       void (async () => {
         try {
-          const { hash } = fromBinary(KeyLookupSchema, msg.data);
-          const key = await deps.store.keyByHash(hash);
+          const { hash, keyId } = fromBinary(KeyLookupSchema, msg.data);
+          // By id (work on a key's behalf, such as a batch): the key as its current secret sees it.
+          const key = keyId !== "" ? await deps.store.getKey(keyId) : await deps.store.keyByHash(hash);
           let info: KeyInfo | undefined;
           if (key !== undefined) {
             const [team, tenant] = await Promise.all([
               key.team === "" ? undefined : deps.store.getTeam(key.team),
               deps.store.getTenant(key.tenant),
             ]);
-            info = keyInfo(key, hash, countsTokens(key, team, tenant));
+            info = keyInfo(key, keyId !== "" ? key.hash : hash, countsTokens(key, team, tenant));
           }
           msg.respond(toBinary(KeyLookupReplySchema, create(KeyLookupReplySchema, { key: info })));
         } catch (err) {

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { BatchSchema, CancelBatchRequestSchema, GetBatchRequestSchema, ListBatchesRequestSchema, ListBatchesResponseSchema, SubmitBatchRequestSchema } from "./batches_pb.js";
+import { file_switchyard_v1_batches } from "./batches_pb.js";
 import type { ChatChunkSchema, ChatRequestSchema, ChatResponseSchema } from "./chat_pb.js";
 import { file_switchyard_v1_chat } from "./chat_pb.js";
 import type { EmbedRequestSchema, EmbedResponseSchema } from "./embeddings_pb.js";
@@ -15,17 +17,22 @@ import { file_switchyard_v1_models } from "./models_pb.js";
  * Describes the file switchyard/v1/gateway.proto.
  */
 export const file_switchyard_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chtzd2l0Y2h5YXJkL3YxL2dhdGV3YXkucHJvdG8SDXN3aXRjaHlhcmQudjEypwIKB0dhdGV3YXkSPwoEQ2hhdBIaLnN3aXRjaHlhcmQudjEuQ2hhdFJlcXVlc3QaGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZRJECgpDaGF0U3RyZWFtEhouc3dpdGNoeWFyZC52MS5DaGF0UmVxdWVzdBoYLnN3aXRjaHlhcmQudjEuQ2hhdENodW5rMAESQgoFRW1iZWQSGy5zd2l0Y2h5YXJkLnYxLkVtYmVkUmVxdWVzdBocLnN3aXRjaHlhcmQudjEuRW1iZWRSZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAuc3dpdGNoeWFyZC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_v1_chat, file_switchyard_v1_embeddings, file_switchyard_v1_models]);
+  fileDesc("Chtzd2l0Y2h5YXJkL3YxL2dhdGV3YXkucHJvdG8SDXN3aXRjaHlhcmQudjEyzwQKB0dhdGV3YXkSPwoEQ2hhdBIaLnN3aXRjaHlhcmQudjEuQ2hhdFJlcXVlc3QaGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZRJECgpDaGF0U3RyZWFtEhouc3dpdGNoeWFyZC52MS5DaGF0UmVxdWVzdBoYLnN3aXRjaHlhcmQudjEuQ2hhdENodW5rMAESQgoFRW1iZWQSGy5zd2l0Y2h5YXJkLnYxLkVtYmVkUmVxdWVzdBocLnN3aXRjaHlhcmQudjEuRW1iZWRSZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAuc3dpdGNoeWFyZC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkYKC1N1Ym1pdEJhdGNoEiEuc3dpdGNoeWFyZC52MS5TdWJtaXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoEkAKCEdldEJhdGNoEh4uc3dpdGNoeWFyZC52MS5HZXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoElQKC0xpc3RCYXRjaGVzEiEuc3dpdGNoeWFyZC52MS5MaXN0QmF0Y2hlc1JlcXVlc3QaIi5zd2l0Y2h5YXJkLnYxLkxpc3RCYXRjaGVzUmVzcG9uc2USRgoLQ2FuY2VsQmF0Y2gSIS5zd2l0Y2h5YXJkLnYxLkNhbmNlbEJhdGNoUmVxdWVzdBoULnN3aXRjaHlhcmQudjEuQmF0Y2hiBnByb3RvMw", [file_switchyard_v1_batches, file_switchyard_v1_chat, file_switchyard_v1_embeddings, file_switchyard_v1_models]);
 
 /**
  * The public gRPC API. Authenticate with metadata `authorization: Bearer <key>`.
  * Deadlines are honoured end to end. Status codes: INVALID_ARGUMENT (bad request, not
  * retryable), UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND (unknown model),
  * RESOURCE_EXHAUSTED (rate limited; retry after the `retry-after-ms` trailer),
- * UNAVAILABLE (overloaded or upstream down; retryable), DEADLINE_EXCEEDED.
+ * UNAVAILABLE (overloaded or upstream down; retryable), DEADLINE_EXCEEDED. An error's trailers
+ * carry `switchyard-error-code` (the gateway's code, e.g. "rate_limited") and, when the error
+ * is about one request field, `switchyard-error-field` (e.g. "endpoint").
  *
- * Batches (SubmitBatch, GetBatch, CancelBatch) and chains (StartChain, GetChain) will be
- * added as further rpcs on this service.
+ * Batches (SubmitBatch, GetBatch, ListBatches, CancelBatch; messages in batches.proto) need a
+ * key with the "batches" scope (else PERMISSION_DENIED); an unknown batch or file, or another
+ * tenant's, is NOT_FOUND; UNAVAILABLE while Temporal, which runs batches, does not answer.
+ *
+ * Chains (StartChain, GetChain) will be added as further rpcs on this service.
  *
  * @generated from service switchyard.v1.Gateway
  */
@@ -61,6 +68,45 @@ export const Gateway: GenService<{
     methodKind: "unary";
     input: typeof ListModelsRequestSchema;
     output: typeof ListModelsResponseSchema;
+  },
+  /**
+   * Creates a batch over an uploaded input file; it starts in status "validating".
+   *
+   * @generated from rpc switchyard.v1.Gateway.SubmitBatch
+   */
+  submitBatch: {
+    methodKind: "unary";
+    input: typeof SubmitBatchRequestSchema;
+    output: typeof BatchSchema;
+  },
+  /**
+   * @generated from rpc switchyard.v1.Gateway.GetBatch
+   */
+  getBatch: {
+    methodKind: "unary";
+    input: typeof GetBatchRequestSchema;
+    output: typeof BatchSchema;
+  },
+  /**
+   * The tenant's batches, newest first.
+   *
+   * @generated from rpc switchyard.v1.Gateway.ListBatches
+   */
+  listBatches: {
+    methodKind: "unary";
+    input: typeof ListBatchesRequestSchema;
+    output: typeof ListBatchesResponseSchema;
+  },
+  /**
+   * Asks a running batch to stop: it is "cancelling" until the lines in flight end, then
+   * "cancelled" with the output of the lines done. ALREADY_EXISTS when the batch has ended.
+   *
+   * @generated from rpc switchyard.v1.Gateway.CancelBatch
+   */
+  cancelBatch: {
+    methodKind: "unary";
+    input: typeof CancelBatchRequestSchema;
+    output: typeof BatchSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_gateway, 0);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/pipeline/v1/keys.proto.
  */
 export const file_switchyard_pipeline_v1_keys: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2tleXMucHJvdG8SFnN3aXRjaHlhcmQucGlwZWxpbmUudjEiswEKB0tleUluZm8SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3RlYW1faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBm1vZGVscxgHIAMoCRIXCg9leHBpcmVzX3VuaXhfbXMYCCABKAMSCwoDcnBtGAkgASgNEhQKDGNvdW50X3Rva2VucxgKIAEoCCIZCglLZXlMb29rdXASDAoEaGFzaBgBIAEoCSJTCg5LZXlMb29rdXBSZXBseRIsCgNrZXkYASABKAsyHy5zd2l0Y2h5YXJkLnBpcGVsaW5lLnYxLktleUluZm8SEwoLdW5hdmFpbGFibGUYAiABKAgiVAoLS2V5c0NoYW5nZWQSDwoHa2V5X2lkcxgBIAMoCRIOCgZoYXNoZXMYAiADKAkSEAoIdGVhbV9pZHMYAyADKAkSEgoKdGVuYW50X2lkcxgEIAMoCWIGcHJvdG8z");
+  fileDesc("CiFzd2l0Y2h5YXJkL3BpcGVsaW5lL3YxL2tleXMucHJvdG8SFnN3aXRjaHlhcmQucGlwZWxpbmUudjEiswEKB0tleUluZm8SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3RlYW1faWQYAyABKAkSDAoEbmFtZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBm1vZGVscxgHIAMoCRIXCg9leHBpcmVzX3VuaXhfbXMYCCABKAMSCwoDcnBtGAkgASgNEhQKDGNvdW50X3Rva2VucxgKIAEoCCIpCglLZXlMb29rdXASDAoEaGFzaBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiUwoOS2V5TG9va3VwUmVwbHkSLAoDa2V5GAEgASgLMh8uc3dpdGNoeWFyZC5waXBlbGluZS52MS5LZXlJbmZvEhMKC3VuYXZhaWxhYmxlGAIgASgIIlQKC0tleXNDaGFuZ2VkEg8KB2tleV9pZHMYASADKAkSDgoGaGFzaGVzGAIgAygJEhAKCHRlYW1faWRzGAMgAygJEhIKCnRlbmFudF9pZHMYBCADKAliBnByb3RvMw");
 
 /**
  * An API key as the doors and the meter see it: never its secret. The meter owns keys (in
@@ -105,6 +105,14 @@ export type KeyLookup = Message<"switchyard.pipeline.v1.KeyLookup"> & {
    * @generated from field: string hash = 1;
    */
   hash: string;
+
+  /**
+   * Or the key's id, for work done later on a key's behalf (a batch's lines): its secret is
+   * never kept, only the id it was authenticated as.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
 };
 
 /**
