@@ -16,6 +16,17 @@ import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js"
 import { readUsageEvents } from "./harness/usage-events.js";
 
 const OTHER_TENANT_KEY = "sy-test-globex-batches";
+/**
+ * Small pages, so a batch of a few hundred lines has several and kills land mid-page; more lines
+ * in flight than the defaults, so the suite is short.
+ */
+const ORCHESTRATOR_ENV = {
+  SWITCHYARD_BATCH_LINES_PER_PAGE: "50",
+  SWITCHYARD_BATCH_PAGES_PER_RUN: "4",
+  SWITCHYARD_BATCH_LINES_IN_FLIGHT: "8",
+  SWITCHYARD_BATCH_PAGES_IN_FLIGHT: "2",
+  SWITCHYARD_BATCH_TENANT_IN_FLIGHT: "32",
+};
 
 type Line = { custom_id: string; method: string; url: string; body: Record<string, unknown> };
 
@@ -82,10 +93,7 @@ describe("batches on Temporal", () => {
   before(async () => {
     gw = await startGateway({
       replicas: { orchestrator: 1 },
-      // Small pages, so a batch of a few hundred lines has several, and kills land mid-page.
-      serviceEnv: {
-        orchestrator: { SWITCHYARD_BATCH_LINES_PER_PAGE: "50", SWITCHYARD_BATCH_PAGES_PER_RUN: "4" },
-      },
+      serviceEnv: { orchestrator: ORCHESTRATOR_ENV },
       gatewayFile: (file) => {
         (file.tenants as unknown[]).push({ id: "globex" });
         (file.keys as unknown[]).push({
@@ -170,10 +178,7 @@ describe("batches on Temporal", () => {
     await gw.cluster.stopProcess(victim!, "SIGKILL");
     const mid = await client.batches.retrieve(created.id);
     assert.equal(mid.status, "in_progress", "the batch reads while no orchestrator runs");
-    const restarted = await gw.cluster.start("orchestrator", {
-      SWITCHYARD_BATCH_LINES_PER_PAGE: "50",
-      SWITCHYARD_BATCH_PAGES_PER_RUN: "4",
-    });
+    const restarted = await gw.cluster.start("orchestrator", ORCHESTRATOR_ENV);
     await gw.cluster.waitReady(restarted, 60_000);
     const batch = await waitFor(client, created.id, ended, 180_000);
     assert.equal(batch.status, "completed");

@@ -8,12 +8,16 @@ const spec = {
   temporalNamespace: env("SWITCHYARD_TEMPORAL_NAMESPACE", z.string().default("default")),
   /** Lines of a batch read and run together (one Temporal activity each). */
   batchLinesPerPage: env("SWITCHYARD_BATCH_LINES_PER_PAGE", settings.positiveInt().default(100)),
-  /** Lines of one page in flight at once. */
-  batchLinesInFlight: env("SWITCHYARD_BATCH_LINES_IN_FLIGHT", settings.positiveInt().default(8)),
+  /**
+   * Lines of one page in flight at once. Small by default: batch work should cost interactive
+   * traffic little (docs/batches.md, "Interactive latency while a batch runs"), and a 24 h window
+   * leaves time.
+   */
+  batchLinesInFlight: env("SWITCHYARD_BATCH_LINES_IN_FLIGHT", settings.positiveInt().default(4)),
   /** Pages of one batch in flight at once (so a batch runs at most this × lines in flight). */
-  batchPagesInFlight: env("SWITCHYARD_BATCH_PAGES_IN_FLIGHT", settings.positiveInt().default(2)),
+  batchPagesInFlight: env("SWITCHYARD_BATCH_PAGES_IN_FLIGHT", settings.positiveInt().default(1)),
   /** Lines of one tenant in flight at once in this orchestrator, across all its batches. */
-  batchTenantInFlight: env("SWITCHYARD_BATCH_TENANT_IN_FLIGHT", settings.positiveInt().default(32)),
+  batchTenantInFlight: env("SWITCHYARD_BATCH_TENANT_IN_FLIGHT", settings.positiveInt().default(8)),
   /** Pages a batch workflow starts before it continues as new (bounds its history). */
   batchPagesPerRun: env("SWITCHYARD_BATCH_PAGES_PER_RUN", settings.positiveInt().default(100)),
   /** Activities this orchestrator runs at once (pages and the batch steps around them). */
