@@ -4,16 +4,15 @@
 // promises, with the field at fault in the trailers; reflection describes the rpcs.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Metadata, credentials, status, type ServiceError } from "@grpc/grpc-js";
+import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { grpcClientConstructor } from "@switchyard/common";
 import { sha256Key } from "@switchyard/devkit";
 import { Gateway, type Batch, type ListBatchesResponse } from "@switchyard/proto";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { refusal, unaryCaller, type Unary } from "./harness/grpc-unary.js";
 import { grpcurl } from "./harness/grpcurl.js";
 
 const OTHER_TENANT_KEY = "sy-test-globex-grpc-batches";
-
-type Unary<Res> = (req: unknown, md: Metadata, cb: (e: ServiceError | null, r: Res) => void) => void;
 
 interface BatchClient {
   submitBatch: Unary<Batch>;
@@ -23,27 +22,12 @@ interface BatchClient {
   close(): void;
 }
 
-const auth = (key: string): Metadata => {
-  const md = new Metadata();
-  md.set("authorization", `Bearer ${key}`);
-  return md;
-};
-
 const chatLine = (customId: string, text: string) => ({
   custom_id: customId,
   method: "POST",
   url: "/v1/chat/completions",
   body: { model: "mock-gpt", messages: [{ role: "user", content: text }], max_tokens: 16 },
 });
-
-/** An error with this status (and, when given, this field at fault in the trailers). */
-const refusal =
-  (code: status, field?: string) =>
-  (e: ServiceError): boolean => {
-    assert.equal(e.code, code, `${status[e.code]}: ${e.details}`);
-    if (field !== undefined) assert.equal(e.metadata.get("switchyard-error-field")[0], field, e.details);
-    return true;
-  };
 
 describe("batches over gRPC", () => {
   let gw: GatewayUnderTest;
@@ -84,14 +68,7 @@ describe("batches over gRPC", () => {
     await gw?.stop();
   });
 
-  const rpc = <K extends Exclude<keyof BatchClient, "close">>(
-    method: K,
-    req: unknown,
-    key: string = KEYS.dev,
-  ): Promise<BatchClient[K] extends Unary<infer Res> ? Res : never> =>
-    new Promise((resolve, reject) =>
-      (client[method] as Unary<never>).call(client, req, auth(key), (e, r) => (e ? reject(e) : resolve(r))),
-    );
+  const rpc = unaryCaller(() => client, KEYS.dev);
 
   it("submits an uploaded file, runs it to completed and lists it", async () => {
     const created = await rpc("submitBatch", {

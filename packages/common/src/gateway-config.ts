@@ -3,6 +3,7 @@
 // a provider names the environment variable that holds its credential.
 import { z } from "zod";
 import { ConfigError, loadYamlFile } from "./config.js";
+import { chainSchema } from "./chains/chain-config.js";
 import { guardSchema } from "./guard-config.js";
 import { aliasRoutingShape, deploymentRoutingShape } from "./routing-config.js";
 
@@ -177,6 +178,8 @@ export const gatewayConfigSchema = z
       })
       .default({ reservation_grace_ms: 60_000 }),
     guard: guardSchema.prefault({}),
+    /** Prompt chains run by the orchestrator (docs/chains.md). */
+    chains: z.array(chainSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const tenants = new Set(cfg.tenants.map((t) => t.id));
@@ -213,6 +216,25 @@ export const gatewayConfigSchema = z
           path: ["tenants", i, "over_budget_model"],
           message: `unknown model alias "${t.over_budget_model}"`,
         });
+    });
+    const versions = new Set<string>();
+    cfg.chains.forEach((chain, i) => {
+      const v = `${chain.name}@${chain.version}`;
+      if (versions.has(v))
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "version"],
+          message: `chain ${v} is declared twice`,
+        });
+      versions.add(v);
+      chain.steps.forEach((step, j) => {
+        if (!aliases.has(step.model))
+          ctx.addIssue({
+            code: "custom",
+            path: ["chains", i, "steps", j, "model"],
+            message: `unknown model alias "${step.model}"`,
+          });
+      });
     });
     cfg.models.forEach((model, i) => {
       model.deployments.forEach((dep, j) => {

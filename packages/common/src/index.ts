@@ -38,3 +38,7 @@ export * from "./seeded-random.js";
 export * from "./batches/batch-record.js";
 export * from "./batches/batch-store.js";
 export * from "./batches/batch-workflow.js";
+export * from "./kv-records.js";
+export * from "./chains/chain-config.js";
+export * from "./chains/chain-run.js";
+export * from "./chains/chain-workflow.js";

@@ -3,6 +3,7 @@ export * from "./gen/switchyard/v1/chat_pb.js";
 export * from "./gen/switchyard/v1/embeddings_pb.js";
 export * from "./gen/switchyard/v1/models_pb.js";
 export * from "./gen/switchyard/v1/batches_pb.js";
+export * from "./gen/switchyard/v1/chains_pb.js";
 export * from "./gen/switchyard/v1/gateway_pb.js";
 export * from "./gen/switchyard/pipeline/v1/envelope_pb.js";
 export * from "./gen/switchyard/pipeline/v1/error_pb.js";

@@ -77,6 +77,8 @@ export interface Answer<T> {
   headers: Record<string, string>;
   /** What gRPC repeats in its trailers: x-switchyard-deployment and x-switchyard-attempts. */
   trailers: Record<string, string>;
+  /** What the answer cost, as its usage event says (nano-USD). */
+  costNanoUsd: bigint;
 }
 
 export type StreamItem =
@@ -214,6 +216,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ...served,
       },
       trailers: served,
+      costNanoUsd: reply.outcome?.costNanoUsd ?? 0n,
     };
   }
 

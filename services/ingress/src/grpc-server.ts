@@ -1,7 +1,8 @@
-// The gRPC door: switchyard.v1.Gateway (Chat, ChatStream, Embed, ListModels, and the batch rpcs
-// over batch-service.ts), standard health, and reflection. Deadlines come from the client's
-// grpc-timeout; errors map to status codes with `retry-after-ms` in the trailers when there is
-// one, and the request field at fault as `switchyard-error-field`.
+// The gRPC door: switchyard.v1.Gateway (Chat, ChatStream, Embed, ListModels, the batch rpcs
+// over batch-service.ts and the chain rpcs over chain-service.ts), standard health, and
+// reflection. Deadlines come from the client's grpc-timeout; errors map to status codes with
+// `retry-after-ms` in the trailers when there is one, and the request field at fault as
+// `switchyard-error-field`.
 import { create } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -19,28 +20,36 @@ import {
   ChatChunkSchema,
   Gateway as GatewayService,
   ListBatchesResponseSchema,
+  ListChainsResponseSchema,
   ListModelsResponseSchema,
   RequestKind,
   file_grpc_health_v1_health,
   file_switchyard_v1_gateway,
   type Batch,
   type CancelBatchRequest,
+  type ChainRun,
   type ChatChunk,
   type ChatRequest,
   type ChatResponse,
   type EmbedRequest,
   type EmbedResponse,
   type GetBatchRequest,
+  type GetChainRequest,
   type KeyInfo,
   type ListBatchesRequest,
   type ListBatchesResponse,
+  type ListChainsRequest,
+  type ListChainsResponse,
   type ListModelsRequest,
   type ListModelsResponse,
+  type StartChainRequest,
   type SubmitBatchRequest,
 } from "@switchyard/proto";
 import { HealthImplementation } from "grpc-health-check";
 import { batchMessage } from "./batch-message.js";
 import { BATCH_LIST_LIMIT, type BatchService } from "./batch-service.js";
+import { chainMessage, chainRunMessage } from "./chain-message.js";
+import type { ChainService } from "./chain-service.js";
 import type { CallOptions, Gateway } from "./gateway.js";
 import { addReflection } from "./grpc-reflection.js";
 import { keyFromHeaders } from "./keys.js";
@@ -64,6 +73,8 @@ export interface GrpcDoorOptions {
   maxBodyBytes: number;
   /** The batch rpcs' work; without it they answer UNAVAILABLE. */
   batches?: BatchService;
+  /** The chain rpcs' work; without it they answer UNAVAILABLE. */
+  chains?: ChainService;
 }
 
 /**
@@ -188,11 +199,10 @@ function metadataOf(headers: Record<string, string>): Metadata {
   return md;
 }
 
-/** The batch a Get or Cancel names: INVALID_ARGUMENT when it names none. */
-function batchIdOf(req: { batchId: string }): string {
-  if (req.batchId === "")
-    throw new GatewayError("invalid_argument", "batch_id is required", { field: "batch_id" });
-  return req.batchId;
+/** A required string field of a request: INVALID_ARGUMENT naming it when it is empty. */
+function required(value: string, field: string): string {
+  if (value === "") throw new GatewayError("invalid_argument", `${field} is required`, { field });
+  return value;
 }
 
 export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
@@ -242,18 +252,24 @@ export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
       })().catch((err: unknown) => callback(failure(door, err)));
     };
 
-  /** A batch rpc: the key and request, checked as for the others, answered by the batch service. */
-  const batchRpc =
-    <Req, Res>(fn: (batches: BatchService, key: KeyInfo, req: Req) => Promise<Res>) =>
+  /**
+   * An rpc of a door-independent service (batches, chains): the key and request, checked as for
+   * the others, answered by the service; UNAVAILABLE when the door was started without it.
+   */
+  const serviceRpc =
+    <S>(service: S | undefined, what: string) =>
+    <Req, Res>(fn: (service: S, key: KeyInfo, req: Req) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const door = doorRequest("grpc");
       (async () => {
         const key = await authenticate(gateway, call, door);
         const req = requestOf(call, door, maxBodyBytes);
-        if (opts.batches === undefined) throw new GatewayError("unavailable", "batches are not configured");
-        callback(null, await fn(opts.batches, key, req));
+        if (service === undefined) throw new GatewayError("unavailable", `${what} are not configured`);
+        callback(null, await fn(service, key, req));
       })().catch((err: unknown) => callback(failure(door, err)));
     };
+  const batchRpc = serviceRpc(opts.batches, "batches");
+  const chainRpc = serviceRpc(opts.chains, "chains");
 
   const impl: UntypedServiceImplementation = {
     chat: unary<ChatRequest, ChatResponse>(RequestKind.CHAT, (key, req, c) => gateway.chat(key, req, c)),
@@ -285,7 +301,7 @@ export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
       return batchMessage(await batches.create(key, params));
     }),
     getBatch: batchRpc<GetBatchRequest, Batch>(async (batches, key, req) =>
-      batchMessage(await batches.get(key, batchIdOf(req))),
+      batchMessage(await batches.get(key, required(req.batchId, "batch_id"))),
     ),
     listBatches: batchRpc<ListBatchesRequest, ListBatchesResponse>(async (batches, key, req) => {
       const page = await batches.list(key, {
@@ -298,7 +314,21 @@ export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
       });
     }),
     cancelBatch: batchRpc<CancelBatchRequest, Batch>(async (batches, key, req) =>
-      batchMessage(await batches.cancel(key, batchIdOf(req))),
+      batchMessage(await batches.cancel(key, required(req.batchId, "batch_id"))),
+    ),
+    startChain: chainRpc<StartChainRequest, ChainRun>(async (chains, key, req) => {
+      const run = await chains.start(key, required(req.name, "name"), {
+        // An absent Struct is no inputs, as `{}` is: a chain that takes some names the one missing.
+        inputs: req.inputs ?? {},
+        version: req.version === 0 ? undefined : req.version,
+      });
+      return chainRunMessage(run);
+    }),
+    getChain: chainRpc<GetChainRequest, ChainRun>(async (chains, key, req) =>
+      chainRunMessage(await chains.get(key, required(req.runId, "run_id"))),
+    ),
+    listChains: chainRpc<ListChainsRequest, ListChainsResponse>((chains, key) =>
+      Promise.resolve(create(ListChainsResponseSchema, { chains: chains.list(key).map(chainMessage) })),
     ),
     chatStream: (call: ServerWritableStream<ChatRequest, ChatChunk>) => {
       const workStartedNs = process.hrtime.bigint();

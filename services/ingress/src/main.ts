@@ -4,12 +4,15 @@ import {
   ensureStreams,
   exitOnFatal,
   openBatchStore,
+  openChainRunStore,
   openFileStore,
   runService,
   serviceEvents,
 } from "@switchyard/common";
 import { createBatchService } from "./batch-service.js";
 import { createBatchesApi } from "./batches-api.js";
+import { createChainService } from "./chain-service.js";
+import { createChainsApi } from "./chains-api.js";
 import { createFilesApi } from "./files-api.js";
 import { lazyTemporalClient } from "./temporal-client.js";
 import { loadConfig } from "./config.js";
@@ -77,9 +80,10 @@ runService({
       perSecond: config.rejectedEventsPerSec,
       registry: side.registry,
     });
-    const [files, batches] = await Promise.all([
+    const [files, batches, runs] = await Promise.all([
       openFileStore(nats.nc, config.subjectPrefix),
       openBatchStore(nats.nc, config.subjectPrefix),
+      openChainRunStore(nats.nc, config.subjectPrefix),
     ]);
     const temporal = lazyTemporalClient(config.temporalAddress, config.temporalNamespace);
     const batchService = createBatchService({
@@ -90,9 +94,17 @@ runService({
       windowSeconds: config.batchWindowSeconds,
       log,
     });
+    const chainService = createChainService({
+      chains: config.gateway.chains,
+      runs,
+      temporal: () => temporal.get(),
+      prefix: config.subjectPrefix,
+      log,
+    });
     const apis = [
       createFilesApi({ store: files, maxUploadBytes: config.maxUploadBytes, log }),
       createBatchesApi(batchService),
+      createChainsApi(chainService),
     ];
     const http = await startHttpDoor({
       apis,
@@ -106,6 +118,7 @@ runService({
     });
     const grpc = await startGrpcDoor({
       batches: batchService,
+      chains: chainService,
       gateway,
       log,
       refusals,

@@ -122,8 +122,14 @@ export function valueForSchema(schema: unknown, seed: number, depth = 0): unknow
       });
       return out;
     }
-    case "array":
-      return depth > 6 ? [] : [valueForSchema(s.items, seed + 7, depth + 1)];
+    case "array": {
+      if (depth > 6) return [];
+      // As many items as the schema's bounds allow around one (minItems raises it).
+      const min = typeof s.minItems === "number" ? s.minItems : 1;
+      const max = typeof s.maxItems === "number" ? s.maxItems : Math.max(min, 1);
+      const n = Math.min(Math.max(min, 1), max);
+      return Array.from({ length: n }, (_, i) => valueForSchema(s.items, seed + 7 + i * 13, depth + 1));
+    }
     case "integer":
       return seed % 100;
     case "number":
@@ -213,7 +219,7 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
 
   // One piece per token: prefix words, then generated words (or the JSON text in pieces).
   let pieces: string[];
-  if (intent.json) {
+  if (intent.json && !controls.ignore_format) {
     const value =
       intent.json.schema !== undefined
         ? valueForSchema(intent.json.schema, seed)

@@ -22,6 +22,7 @@ const KEYS = [
   "echo",
   "context_window",
   "content_filter",
+  "ignore_format",
 ] as const satisfies readonly (keyof MockControls)[];
 
 type ControlKey = (typeof KEYS)[number];

@@ -43,6 +43,11 @@ export interface MockControls {
   context_window?: number;
   /** Refuse every prompt as a content-policy violation (OpenAI/Azure's `content_filter` 400). */
   content_filter?: number;
+  /**
+   * Answer plain words even when JSON (a schema) is asked for, as a model that ignores the
+   * format does: for tests of what a caller does with output that does not validate.
+   */
+  ignore_format?: number;
 }
 
 export type MockOutcome = "completed" | "error" | "client_closed" | "cut" | "in_flight";

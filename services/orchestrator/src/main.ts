@@ -1,4 +1,4 @@
-// Orchestrator: the Temporal worker for batches (and, next, chains). Its activities call the
+// Orchestrator: the Temporal worker for batches and prompt chains. Its activities call the
 // pipeline as any door does (@switchyard/ingress/pipeline-door); batch state lives in NATS KV,
 // files in the JetStream object store, and the durable flow in Temporal.
 import { existsSync } from "node:fs";
@@ -9,6 +9,7 @@ import {
   SEARCH_ATTRIBUTES,
   exitOnFatal,
   openBatchStore,
+  openChainRunStore,
   openFileStore,
   orchestratorTaskQueue,
   runService,
@@ -17,6 +18,7 @@ import {
 } from "@switchyard/common";
 import { openPipelineDoor } from "@switchyard/ingress/pipeline-door";
 import { createBatchActivities } from "./batches/activities.js";
+import { createChainActivities } from "./chains/activities.js";
 import { createTenantWindow } from "./batches/tenant-window.js";
 import { openWorkStore } from "./batches/work-store.js";
 import { loadConfig } from "./config.js";
@@ -74,12 +76,13 @@ runService({
       defaultTimeoutMs: config.defaultTimeoutMs,
       maxTimeoutMs: config.maxTimeoutMs,
     });
-    const [files, batches, work] = await Promise.all([
+    const [files, batches, work, runs] = await Promise.all([
       openFileStore(nats.nc, config.subjectPrefix),
       openBatchStore(nats.nc, config.subjectPrefix),
       openWorkStore(nats.nc, config.subjectPrefix),
+      openChainRunStore(nats.nc, config.subjectPrefix),
     ]);
-    const activities = createBatchActivities({
+    const batchActivities = createBatchActivities({
       files,
       batches,
       work,
@@ -109,7 +112,7 @@ runService({
             namespace: config.temporalNamespace,
             taskQueue: orchestratorTaskQueue(config.subjectPrefix),
             workflowsPath: workflowsPath(),
-            activities,
+            activities: { ...batchActivities, ...createChainActivities({ runs, door, log }) },
             maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
           });
           running = worker.run().finally(() => connection.close());

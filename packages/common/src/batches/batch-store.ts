@@ -5,10 +5,11 @@
 //
 // Keys: `b.<tenant>.<batch id>` the record (so a tenant's batches are one key prefix and another
 // tenant's id finds nothing), `p.<batch id>.<page>` a page's progress.
-import { Kvm, type KV } from "@nats-io/kv";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { kvRecords } from "../kv-records.js";
 import { keyToken } from "../route-stats/bucket.js";
-import { NO_USAGE, addUsage, type BatchCounts, type BatchRecord, type BatchUsage } from "./batch-record.js";
+import { NO_USAGE, addUsage, type BatchRecord, type BatchUsage } from "./batch-record.js";
 
 export interface PageProgress {
   completed: number;
@@ -33,7 +34,7 @@ export interface BatchStore {
   list(tenantId: string, opts: { after?: string; limit: number }): Promise<BatchRecord[]>;
   putProgress(batchId: string, page: number, progress: PageProgress): Promise<void>;
   /** The sum of the progress its pages reported. */
-  progress(batchId: string): Promise<{ completed: number; failed: number; usage: BatchUsage }>;
+  progress(batchId: string): Promise<PageProgress>;
   dropProgress(batchId: string): Promise<void>;
 }
 
@@ -45,64 +46,28 @@ const recordKey = (tenantId: string, batchId: string): string =>
   `b.${keyToken(tenantId)}.${keyToken(batchId)}`;
 const progressKey = (batchId: string, page: number): string => `p.${keyToken(batchId)}.${page}`;
 
-const json = (v: unknown): string => JSON.stringify(v);
-
 export async function openBatchStore(nc: NatsConnection, prefix: string): Promise<BatchStore> {
-  const kv: KV = await new Kvm(nc).create(batchesBucketName(prefix), { history: 1 });
-
-  async function read(key: string): Promise<{ record: BatchRecord; revision: number } | undefined> {
-    const e = await kv.get(key);
-    if (e === null || e.operation !== "PUT" || e.length === 0) return undefined;
-    return { record: e.json<BatchRecord>(), revision: e.revision };
-  }
+  const kv = await new Kvm(nc).create(batchesBucketName(prefix), { history: 1 });
+  const records = kvRecords<BatchRecord>(kv);
+  const pages = kvRecords<PageProgress>(kv);
 
   return {
-    async create(record) {
-      await kv.create(recordKey(record.tenantId, record.id), json(record));
-    },
-    async get(tenantId, batchId) {
-      return (await read(recordKey(tenantId, batchId)))?.record;
-    },
-    async update(tenantId, batchId, change) {
-      const key = recordKey(tenantId, batchId);
-      for (;;) {
-        const now = await read(key);
-        if (now === undefined) return undefined;
-        const next = change(now.record);
-        if (next === undefined) return now.record;
-        try {
-          await kv.update(key, json(next), now.revision);
-          return next;
-        } catch (err) {
-          // Another writer changed it since we read it: read it again and redo the change.
-          if (!/wrong last sequence/i.test((err as Error).message)) throw err;
-        }
-      }
-    },
+    create: (record) => records.create(recordKey(record.tenantId, record.id), record),
+    get: (tenantId, batchId) => records.get(recordKey(tenantId, batchId)),
+    update: (tenantId, batchId, change) => records.update(recordKey(tenantId, batchId), change),
     async list(tenantId, { after, limit }) {
-      const keys: string[] = [];
-      for await (const k of await kv.keys(`b.${keyToken(tenantId)}.*`)) keys.push(k);
-      const records = (await Promise.all(keys.map((k) => read(k))))
-        .filter((r) => r !== undefined)
-        .map((r) => r.record)
-        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-      const from = after === undefined ? 0 : records.findIndex((r) => r.id === after) + 1;
-      return records.slice(from, from + limit);
+      const all = (await records.all(`b.${keyToken(tenantId)}.*`)).sort(
+        (a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1),
+      );
+      const from = after === undefined ? 0 : all.findIndex((r) => r.id === after) + 1;
+      return all.slice(from, from + limit);
     },
     async putProgress(batchId, page, progress) {
-      await kv.put(progressKey(batchId, page), json(progress));
+      await kv.put(progressKey(batchId, page), JSON.stringify(progress));
     },
     async progress(batchId) {
-      const keys: string[] = [];
-      for await (const k of await kv.keys(`p.${keyToken(batchId)}.*`)) keys.push(k);
-      const total: Omit<BatchCounts, "total"> & { usage: BatchUsage } = {
-        completed: 0,
-        failed: 0,
-        usage: NO_USAGE,
-      };
-      for (const e of await Promise.all(keys.map((k) => kv.get(k)))) {
-        if (e === null || e.operation !== "PUT" || e.length === 0) continue;
-        const p = e.json<PageProgress>();
+      const total: PageProgress = { completed: 0, failed: 0, usage: NO_USAGE };
+      for (const p of await pages.all(`p.${keyToken(batchId)}.*`)) {
         total.completed += p.completed;
         total.failed += p.failed;
         total.usage = addUsage(total.usage, p.usage);

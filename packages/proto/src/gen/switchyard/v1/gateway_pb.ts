@@ -6,6 +6,8 @@ import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { BatchSchema, CancelBatchRequestSchema, GetBatchRequestSchema, ListBatchesRequestSchema, ListBatchesResponseSchema, SubmitBatchRequestSchema } from "./batches_pb.js";
 import { file_switchyard_v1_batches } from "./batches_pb.js";
+import type { ChainRunSchema, GetChainRequestSchema, ListChainsRequestSchema, ListChainsResponseSchema, StartChainRequestSchema } from "./chains_pb.js";
+import { file_switchyard_v1_chains } from "./chains_pb.js";
 import type { ChatChunkSchema, ChatRequestSchema, ChatResponseSchema } from "./chat_pb.js";
 import { file_switchyard_v1_chat } from "./chat_pb.js";
 import type { EmbedRequestSchema, EmbedResponseSchema } from "./embeddings_pb.js";
@@ -17,7 +19,7 @@ import { file_switchyard_v1_models } from "./models_pb.js";
  * Describes the file switchyard/v1/gateway.proto.
  */
 export const file_switchyard_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chtzd2l0Y2h5YXJkL3YxL2dhdGV3YXkucHJvdG8SDXN3aXRjaHlhcmQudjEyzwQKB0dhdGV3YXkSPwoEQ2hhdBIaLnN3aXRjaHlhcmQudjEuQ2hhdFJlcXVlc3QaGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZRJECgpDaGF0U3RyZWFtEhouc3dpdGNoeWFyZC52MS5DaGF0UmVxdWVzdBoYLnN3aXRjaHlhcmQudjEuQ2hhdENodW5rMAESQgoFRW1iZWQSGy5zd2l0Y2h5YXJkLnYxLkVtYmVkUmVxdWVzdBocLnN3aXRjaHlhcmQudjEuRW1iZWRSZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAuc3dpdGNoeWFyZC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkYKC1N1Ym1pdEJhdGNoEiEuc3dpdGNoeWFyZC52MS5TdWJtaXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoEkAKCEdldEJhdGNoEh4uc3dpdGNoeWFyZC52MS5HZXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoElQKC0xpc3RCYXRjaGVzEiEuc3dpdGNoeWFyZC52MS5MaXN0QmF0Y2hlc1JlcXVlc3QaIi5zd2l0Y2h5YXJkLnYxLkxpc3RCYXRjaGVzUmVzcG9uc2USRgoLQ2FuY2VsQmF0Y2gSIS5zd2l0Y2h5YXJkLnYxLkNhbmNlbEJhdGNoUmVxdWVzdBoULnN3aXRjaHlhcmQudjEuQmF0Y2hiBnByb3RvMw", [file_switchyard_v1_batches, file_switchyard_v1_chat, file_switchyard_v1_embeddings, file_switchyard_v1_models]);
+  fileDesc("Chtzd2l0Y2h5YXJkL3YxL2dhdGV3YXkucHJvdG8SDXN3aXRjaHlhcmQudjEysAYKB0dhdGV3YXkSPwoEQ2hhdBIaLnN3aXRjaHlhcmQudjEuQ2hhdFJlcXVlc3QaGy5zd2l0Y2h5YXJkLnYxLkNoYXRSZXNwb25zZRJECgpDaGF0U3RyZWFtEhouc3dpdGNoeWFyZC52MS5DaGF0UmVxdWVzdBoYLnN3aXRjaHlhcmQudjEuQ2hhdENodW5rMAESQgoFRW1iZWQSGy5zd2l0Y2h5YXJkLnYxLkVtYmVkUmVxdWVzdBocLnN3aXRjaHlhcmQudjEuRW1iZWRSZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAuc3dpdGNoeWFyZC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkYKC1N1Ym1pdEJhdGNoEiEuc3dpdGNoeWFyZC52MS5TdWJtaXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoEkAKCEdldEJhdGNoEh4uc3dpdGNoeWFyZC52MS5HZXRCYXRjaFJlcXVlc3QaFC5zd2l0Y2h5YXJkLnYxLkJhdGNoElQKC0xpc3RCYXRjaGVzEiEuc3dpdGNoeWFyZC52MS5MaXN0QmF0Y2hlc1JlcXVlc3QaIi5zd2l0Y2h5YXJkLnYxLkxpc3RCYXRjaGVzUmVzcG9uc2USRgoLQ2FuY2VsQmF0Y2gSIS5zd2l0Y2h5YXJkLnYxLkNhbmNlbEJhdGNoUmVxdWVzdBoULnN3aXRjaHlhcmQudjEuQmF0Y2gSRwoKU3RhcnRDaGFpbhIgLnN3aXRjaHlhcmQudjEuU3RhcnRDaGFpblJlcXVlc3QaFy5zd2l0Y2h5YXJkLnYxLkNoYWluUnVuEkMKCEdldENoYWluEh4uc3dpdGNoeWFyZC52MS5HZXRDaGFpblJlcXVlc3QaFy5zd2l0Y2h5YXJkLnYxLkNoYWluUnVuElEKCkxpc3RDaGFpbnMSIC5zd2l0Y2h5YXJkLnYxLkxpc3RDaGFpbnNSZXF1ZXN0GiEuc3dpdGNoeWFyZC52MS5MaXN0Q2hhaW5zUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_v1_batches, file_switchyard_v1_chains, file_switchyard_v1_chat, file_switchyard_v1_embeddings, file_switchyard_v1_models]);
 
 /**
  * The public gRPC API. Authenticate with metadata `authorization: Bearer <key>`.
@@ -32,7 +34,10 @@ export const file_switchyard_v1_gateway: GenFile = /*@__PURE__*/
  * key with the "batches" scope (else PERMISSION_DENIED); an unknown batch or file, or another
  * tenant's, is NOT_FOUND; UNAVAILABLE while Temporal, which runs batches, does not answer.
  *
- * Chains (StartChain, GetChain) will be added as further rpcs on this service.
+ * Chains (StartChain, GetChain, ListChains; messages in chains.proto) need a key with the
+ * "chat" scope (else PERMISSION_DENIED); an unknown chain or version, or a run not of the
+ * caller's tenant, is NOT_FOUND; a missing or unknown input is INVALID_ARGUMENT naming
+ * `inputs.<name>`; UNAVAILABLE while Temporal, which runs chains, does not answer.
  *
  * @generated from service switchyard.v1.Gateway
  */
@@ -107,6 +112,36 @@ export const Gateway: GenService<{
     methodKind: "unary";
     input: typeof CancelBatchRequestSchema;
     output: typeof BatchSchema;
+  },
+  /**
+   * Starts a run of a chain; it answers at once, with the run in status "running".
+   *
+   * @generated from rpc switchyard.v1.Gateway.StartChain
+   */
+  startChain: {
+    methodKind: "unary";
+    input: typeof StartChainRequestSchema;
+    output: typeof ChainRunSchema;
+  },
+  /**
+   * A run as it stands: poll it until its status is "completed" or "failed".
+   *
+   * @generated from rpc switchyard.v1.Gateway.GetChain
+   */
+  getChain: {
+    methodKind: "unary";
+    input: typeof GetChainRequestSchema;
+    output: typeof ChainRunSchema;
+  },
+  /**
+   * The chains the gateway file declares, every version.
+   *
+   * @generated from rpc switchyard.v1.Gateway.ListChains
+   */
+  listChains: {
+    methodKind: "unary";
+    input: typeof ListChainsRequestSchema;
+    output: typeof ListChainsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_gateway, 0);
