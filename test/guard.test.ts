@@ -97,9 +97,10 @@ describe("guard: a screening of seconds", () => {
     const [guard] = gw.procs("guard");
     const [ingress] = gw.procs("ingress");
     const marker = `long-${n}`;
-    // 6 MiB of markdown images: a finding every 15 characters, seconds of screening here (the
-    // ingress gives up on a request no replica reported for 800 ms).
-    const large = post(gw, `[marker:${marker}] ${repeatTo("![a](http://x/?", 6 << 20)}`).then(
+    // 7.5 MiB of markdown images (just under the body limit): a finding every 15 characters,
+    // about a second of screening here, past the 800 ms after which the ingress gives up on a
+    // request no replica reported (6 MiB took 0.79 s once on a quiet machine: too close).
+    const large = post(gw, `[marker:${marker}] ${repeatTo("![a](http://x/?", 7.5 * (1 << 20))}`).then(
       async (res) => ({ res, body: await res.text(), at: performance.now() }),
     );
     // While the guard screens it (its metrics answer: its event loop turns), a small request.

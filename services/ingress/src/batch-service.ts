@@ -4,7 +4,7 @@
 // (docs/batches.md). The HTTP door (batches-api.ts) and the gRPC door map onto this.
 import { randomInt } from "node:crypto";
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
-import type { Client } from "@temporalio/client";
+import { WorkflowNotFoundError, type Client } from "@temporalio/client";
 import {
   BATCH_CANCEL_SIGNAL,
   BATCH_ENDPOINTS,
@@ -266,7 +266,19 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
           },
         );
       });
-      await client.workflow.getHandle(batchWorkflowId(deps.prefix, id)).signal(BATCH_CANCEL_SIGNAL);
+      try {
+        await client.workflow.getHandle(batchWorkflowId(deps.prefix, id)).signal(BATCH_CANCEL_SIGNAL);
+      } catch (err) {
+        // The run ended meanwhile: the batch's record already says how.
+        if (!(err instanceof WorkflowNotFoundError))
+          throw new GatewayError(
+            "unavailable",
+            "the cancel is recorded but Temporal did not take it; retry it",
+            {
+              cause: err,
+            },
+          );
+      }
       return view(after ?? before);
     },
   };
