@@ -351,3 +351,46 @@ describe("a batch past its completion window", () => {
     assert.deepEqual(batch.request_counts, { total: n, completed: output.length, failed: errors.length });
   });
 });
+
+describe("a batch on a rate-limited key", () => {
+  let gw: GatewayUnderTest;
+  let client: OpenAI;
+
+  before(async () => {
+    gw = await startGateway({
+      replicas: { orchestrator: 1 },
+      limitedRpm: 2,
+      // 2 requests per 2-second window.
+      gatewayFile: (file) => {
+        file.limits = { window_ms: 2_000, default_output_tokens: 64 };
+      },
+    });
+    client = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.limited, maxRetries: 0 });
+  });
+  after(() => gw?.stop());
+
+  it("waits for the key's window instead of failing its lines", async () => {
+    const n = 7;
+    const started = Date.now();
+    const created = await submit(
+      client,
+      Array.from({ length: n }, (_, i) => chatLine(`rl-${i}`, `line ${i}`)),
+      "rl.jsonl",
+    );
+    const batch = await waitFor(client, created.id, ended, 60_000);
+    assert.equal(batch.status, "completed");
+    assert.deepEqual(batch.request_counts, { total: n, completed: n, failed: 0 });
+    // 7 lines at 2 per 2 s window take at least three windows.
+    assert.ok(Date.now() - started >= 5_000, `${Date.now() - started} ms`);
+    // Each answered line billed once: one ok event per line; the refusals it waited through
+    // are events of their own ids.
+    const events = (await readUsageEvents(gw.nc, gw.prefix)).filter((e) => e.batchId === batch.id);
+    const ok = events.filter((e) => e.status === "ok");
+    assert.equal(ok.length, n);
+    assert.equal(new Set(ok.map((e) => e.requestId)).size, n);
+    assert.ok(
+      events.some((e) => e.status === "rate_limited"),
+      "some lines were refused and waited",
+    );
+  });
+});
