@@ -133,6 +133,25 @@ describe("openai SDK against the gateway", () => {
     assert.notDeepEqual(res.data[0]?.embedding, res.data[1]?.embedding);
   });
 
+  it("embeds token-id input: one array, and a list of arrays, one vector per input", async () => {
+    const one = await client.embeddings.create({ model: "mock-embed", input: [15339, 1917] });
+    assert.equal(one.data.length, 1);
+    const text = await client.embeddings.create({ model: "mock-embed", input: "hello world" });
+    assert.deepEqual(one.data[0]?.embedding, text.data[0]?.embedding, "the ids are the text they encode");
+    const many = await client.embeddings.create({ model: "mock-embed", input: [[15339], [1917], [0, 1]] });
+    assert.deepEqual(
+      many.data.map((d) => d.index),
+      [0, 1, 2],
+    );
+    const bad = await fetch(`${gw.httpUrl}/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEYS.dev}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-embed", input: [[1], [99999999]] }),
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { param: string } }).error.param, "input[1]");
+  });
+
   it("lists and retrieves models", async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);

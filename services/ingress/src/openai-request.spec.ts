@@ -126,4 +126,21 @@ describe("OpenAI embeddings body", () => {
       "input",
     );
   });
+
+  it("accepts token ids, one input or a list of them, as the texts they encode (cl100k_base)", () => {
+    assert.deepEqual(parseEmbedBody({ model: "e", input: [15339, 1917] }).input, ["hello world"]);
+    assert.deepEqual(parseEmbedBody({ model: "e", input: [[15339], [1917]] }).input, ["hello", " world"]);
+    assert.equal(
+      fieldOf(() => parseEmbedBody({ model: "e", input: [[15339], [99999999]] })),
+      "input[1]",
+    );
+    assert.equal(
+      fieldOf(() => parseEmbedBody({ model: "e", input: [1.5] })),
+      "input[0]",
+    );
+    assert.equal(
+      fieldOf(() => parseEmbedBody({ model: "e", input: [] })),
+      "input",
+    );
+  });
 });

@@ -16,6 +16,7 @@ import {
 } from "@switchyard/proto";
 import { z } from "zod";
 import { MAX_DIMENSIONS } from "./canonical-request.js";
+import { tokensToText } from "./token-input.js";
 
 const json = (v: unknown): string => (v === undefined ? "" : JSON.stringify(v));
 
@@ -126,9 +127,26 @@ const chatBody = z.object({
   top_logprobs: z.number().int().min(0).max(20).nullish(),
 });
 
+/** The most token ids of one embedding input (OpenAI's limit for its embedding models). */
+const MAX_TOKEN_INPUT = 8192;
+
+/** The input as texts: strings as they are, token ids decoded (token-input.ts). */
+function embedInputText(input: string | string[] | number[] | number[][]): string[] {
+  if (typeof input === "string") return [input];
+  if (input.every((v) => typeof v === "string")) return input;
+  if (input.every((v) => typeof v === "number")) return tokensToText([input], () => "input");
+  return tokensToText(input, (i) => `input[${i}]`);
+}
+
 const embedBody = z.object({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1).max(2048),
+    // Token ids: one input, or a list of them.
+    z.array(z.number().int().nonnegative()).min(1).max(MAX_TOKEN_INPUT),
+    z.array(z.array(z.number().int().nonnegative()).min(1).max(MAX_TOKEN_INPUT)).min(1).max(2048),
+  ]),
   dimensions: z.number().int().positive().max(MAX_DIMENSIONS).optional(),
   encoding_format: z.enum(["float", "base64"]).optional(),
   user: z.string().optional(),
@@ -283,7 +301,7 @@ export function parseEmbedBody(body: unknown): EmbedRequest {
   const b = parsed.data;
   return create(EmbedRequestSchema, {
     model: b.model,
-    input: typeof b.input === "string" ? [b.input] : b.input,
+    input: embedInputText(b.input),
     dimensions: b.dimensions,
     encodingFormat: b.encoding_format ?? "float",
     user: b.user ?? "",
