@@ -104,6 +104,17 @@ describe("gRPC door", () => {
     );
   });
 
+  it("refuses a chat with no messages at the door, naming the field", async () => {
+    const before = gw.mock.requests().length;
+    await assert.rejects(chat({ model: "mock-gpt", messages: [] }, auth()), (e: ServiceError) => {
+      assert.equal(e.code, status.INVALID_ARGUMENT, e.details);
+      assert.match(e.details, /messages/);
+      assert.equal(e.metadata.get("switchyard-error-field")[0], "messages");
+      return true;
+    });
+    assert.equal(gw.mock.requests().length, before, "nothing went upstream");
+  });
+
   it("gives DEADLINE_EXCEEDED when the deadline passes while the upstream works", async () => {
     const t0 = Date.now();
     await assert.rejects(
