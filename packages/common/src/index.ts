@@ -42,3 +42,4 @@ export * from "./kv-records.js";
 export * from "./chains/chain-config.js";
 export * from "./chains/chain-run.js";
 export * from "./chains/chain-workflow.js";
+export * from "./object-names.js";

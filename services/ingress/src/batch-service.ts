@@ -2,8 +2,6 @@
 // key's tenant. A batch's record lives in the batches KV bucket (readable while Temporal or the
 // orchestrator restarts); its run is a Temporal workflow on the orchestrator's task queue
 // (docs/batches.md). The HTTP door (batches-api.ts) and the gRPC door map onto this.
-import { randomInt } from "node:crypto";
-import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
 import { WorkflowNotFoundError, type Client } from "@temporalio/client";
 import {
   BATCH_CANCEL_SIGNAL,
@@ -11,10 +9,10 @@ import {
   BATCH_WORKFLOW_TYPE,
   GatewayError,
   NO_USAGE,
-  SEARCH_ATTRIBUTES,
   batchWorkflowId,
   isFinal,
   orchestratorTaskQueue,
+  randomId,
   type BatchCounts,
   type BatchEndpoint,
   type BatchRecord,
@@ -25,22 +23,14 @@ import {
   type Logger,
 } from "@switchyard/common";
 import type { KeyInfo } from "@switchyard/proto";
+import { workflowSearchAttributes } from "./temporal-client.js";
 
 const COMPLETION_WINDOWS = ["24h"];
 const MAX_METADATA_PAIRS = 16;
 const BATCH_ID = /^batch_[A-Za-z0-9]{24}$/;
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 export const BATCH_LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
 
-const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const batchKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.batchId, SearchAttributeType.KEYWORD);
-const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
-
-export function newBatchId(): string {
-  let id = "batch_";
-  for (let i = 0; i < 24; i++) id += ID_ALPHABET.charAt(randomInt(ID_ALPHABET.length));
-  return id;
-}
+export const newBatchId = (): string => randomId("batch_");
 
 /** What a create call asks for (OpenAI's fields, as the doors received them). */
 export interface BatchParams {
@@ -200,11 +190,7 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
           taskQueue: orchestratorTaskQueue(deps.prefix),
           workflowId: batchWorkflowId(deps.prefix, record.id),
           args: [input],
-          typedSearchAttributes: [
-            { key: tenantKey, value: tenantId },
-            { key: batchKey, value: record.id },
-            { key: kindKey, value: "batch" },
-          ],
+          typedSearchAttributes: workflowSearchAttributes({ tenantId, kind: "batch", batchId: record.id }),
         });
       } catch (err) {
         deps.log.error({ err, batchId: record.id }, "batch workflow not started");

@@ -2,15 +2,13 @@
 // a run, both scoped to the calling key's tenant. The run's record lives in the chains KV
 // bucket; the run itself is a Temporal workflow on the orchestrator's task queue, given the
 // chain's definition as it stood at the start (docs/chains.md).
-import { randomInt } from "node:crypto";
 import type { Client } from "@temporalio/client";
-import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
 import {
   CHAIN_WORKFLOW_TYPE,
   GatewayError,
-  SEARCH_ATTRIBUTES,
   chainWorkflowId,
   orchestratorTaskQueue,
+  randomId,
   type ChainConfig,
   type ChainRun,
   type ChainRunStore,
@@ -18,20 +16,13 @@ import {
   type Logger,
 } from "@switchyard/common";
 import type { KeyInfo } from "@switchyard/proto";
+import { workflowSearchAttributes } from "./temporal-client.js";
 
 const RUN_ID = /^chainrun_[A-Za-z0-9]{24}$/;
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /** The inputs of a run, as JSON: they travel in the workflow's history. */
 const MAX_INPUT_BYTES = 256 * 1024;
 
-const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
-
-export function newChainRunId(): string {
-  let id = "chainrun_";
-  for (let i = 0; i < 24; i++) id += ID_ALPHABET.charAt(randomInt(ID_ALPHABET.length));
-  return id;
-}
+export const newChainRunId = (): string => randomId("chainrun_");
 
 export interface ChainService {
   /** The chains a key may run: each name's versions and inputs. */
@@ -140,10 +131,7 @@ export function createChainService(deps: {
           taskQueue: orchestratorTaskQueue(deps.prefix),
           workflowId: chainWorkflowId(deps.prefix, run.id),
           args: [input],
-          typedSearchAttributes: [
-            { key: tenantKey, value: key.tenantId },
-            { key: kindKey, value: "chain" },
-          ],
+          typedSearchAttributes: workflowSearchAttributes({ tenantId: key.tenantId, kind: "chain" }),
         });
       } catch (err) {
         deps.log.error({ err, runId: run.id }, "chain workflow not started");

@@ -8,6 +8,7 @@
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { kvRecords } from "../kv-records.js";
+import { bucketName } from "../object-names.js";
 import { keyToken } from "../route-stats/bucket.js";
 import { NO_USAGE, addUsage, type BatchRecord, type BatchUsage } from "./batch-record.js";
 
@@ -39,7 +40,7 @@ export interface BatchStore {
 }
 
 export function batchesBucketName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, "_")}_batches`;
+  return bucketName(prefix, "batches");
 }
 
 const recordKey = (tenantId: string, batchId: string): string =>

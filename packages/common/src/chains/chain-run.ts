@@ -6,6 +6,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NO_USAGE, addUsage, type BatchUsage } from "../batches/batch-record.js";
 import { kvRecords } from "../kv-records.js";
+import { bucketName } from "../object-names.js";
 import { keyToken } from "../route-stats/bucket.js";
 
 export type ChainStatus = "running" | "completed" | "failed";
@@ -101,7 +102,7 @@ export interface ChainRunStore {
 }
 
 export function chainsBucketName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, "_")}_chains`;
+  return bucketName(prefix, "chains");
 }
 
 const runKey = (tenantId: string, runId: string): string => `r.${keyToken(tenantId)}.${keyToken(runId)}`;

@@ -6,11 +6,12 @@
 // filename and times ride in the object's metadata, so info and list need no second store.
 // Bodies move in the bucket's chunks (128 KiB), never whole: batch files run to 200 MB. An
 // expired file reads as missing at once; sweepExpired deletes it. See docs/files.md.
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import { jetstreamManager, type JetStreamManager, type MsgRequest } from "@nats-io/jetstream";
 import { Base64UrlPaddedCodec, Objm, type ObjectInfo } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { GatewayError } from "../errors.js";
+import { bucketName, randomId } from "../object-names.js";
 import { isExpired, listPage } from "./file-list.js";
 
 /** A file as the Files API shows it (OpenAI's FileObject), plus its owner. */
@@ -79,18 +80,13 @@ export interface ObjectFileStore extends FileStore {
 }
 
 const FILE_ID = /^file-[A-Za-z0-9]{24}$/;
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** "file-" and 24 letters and digits (142 random bits) from the system's CSPRNG. */
-export function newFileId(): string {
-  let id = "file-";
-  for (let i = 0; i < 24; i++) id += ID_ALPHABET.charAt(randomInt(ID_ALPHABET.length));
-  return id;
-}
+/** "file-" and 24 random letters and digits. */
+export const newFileId = (): string => randomId("file-");
 
 /** The bucket of a deployment's files: one per subject prefix, so two gateways can share a NATS. */
 export function filesBucketName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9]/g, "_")}_files`;
+  return bucketName(prefix, "files");
 }
 
 /** Opens the bucket, creating it on first use. Idempotent; at start, never per request. */

@@ -4,9 +4,10 @@
 // prefix, so two gateways can share a NATS.
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { bucketName } from "../object-names.js";
 
 export function routeStatsBucketName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, "_")}_route_stats`;
+  return bucketName(prefix, "route_stats");
 }
 
 /** Opens the bucket, creating it on first use. Idempotent; at start, never per request. */

@@ -6,7 +6,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { keyToken } from "@switchyard/common";
+import { bucketName, keyToken } from "@switchyard/common";
 import type { BatchLine } from "./input-lines.js";
 import type { LineResult } from "./output-lines.js";
 
@@ -23,11 +23,10 @@ export interface WorkStore {
 const WEEK_NS = 7 * 24 * 3600 * 1_000_000_000;
 
 export async function openWorkStore(nc: NatsConnection, prefix: string): Promise<WorkStore> {
-  const token = prefix.replace(/[^A-Za-z0-9_-]/g, "_");
-  const objects: ObjectStore = await new Objm(nc).create(`${token}_batch_work`);
+  const objects: ObjectStore = await new Objm(nc).create(bucketName(prefix, "batch_work"));
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const js: JetStreamClient = jetstream(nc);
-  const stream = `${token.toUpperCase()}_BATCH_RESULTS`;
+  const stream = bucketName(prefix, "BATCH_RESULTS").toUpperCase();
   const base = `${prefix}.v1.batch.results`;
   const config = {
     name: stream,
