@@ -96,6 +96,11 @@ export interface Gateway {
   /** Starts a stream; the first item is awaited before returning so errors before the first byte surface as a rejection. */
   chatStream(key: KeyInfo, req: ChatRequest, opts: CallOptions): AsyncGenerator<StreamItem>;
   embed(key: KeyInfo, req: EmbedRequest, opts: CallOptions): Promise<Answer<EmbedResponse>>;
+  /**
+   * The prompt's tokens as the tokenizer of the model's first deployment counts them (an
+   * estimate for families without a local tokenizer; see prompt-tokens.ts). No upstream call.
+   */
+  countTokens(key: KeyInfo, req: ChatRequest): Promise<number>;
   models(key: KeyInfo): { id: string; kind: string }[];
   model(key: KeyInfo, id: string): { id: string; kind: string };
 }
@@ -128,6 +133,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.keys.authorizeModel(key, model);
   }
 
+  const encodingOf = (alias: string) =>
+    encodingFor(deps.catalog.get(alias)?.deployments[0]?.upstreamModel ?? "");
+
   const itinerary = ITINERARY.map((stage) => (deps.inlineStages.has(stage) ? `${HOME}${stage}` : stage));
 
   /**
@@ -139,8 +147,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     body: { chat: ChatRequest } | { embed: EmbedRequest },
   ): Promise<number> {
     if (key.countTokens) {
-      const model = "chat" in body ? body.chat.model : body.embed.model;
-      const encoding = encodingFor(deps.catalog.get(model)?.deployments[0]?.upstreamModel ?? "");
+      const encoding = encodingOf("chat" in body ? body.chat.model : body.embed.model);
       return "chat" in body ? chatPromptTokens(body.chat, encoding) : embedPromptTokens(body.embed, encoding);
     }
     const chars =
@@ -239,6 +246,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       checkModel(key, req.model);
       const f = flight(key, { chat: req }, false, opts, await promptTokens(key, { chat: req }));
       return unary(f, opts, (r) => (r.result.case === "chat" ? r.result.value : undefined));
+    },
+
+    async countTokens(key, req) {
+      deps.keys.authorizeScope(key, "chat");
+      checkChatRequest(req);
+      checkModel(key, req.model);
+      return chatPromptTokens(req, encodingOf(req.model));
     },
 
     async *chatStream(key, req, opts) {

@@ -1,18 +1,23 @@
-// The OpenAI-compatible HTTP door: /v1/chat/completions (JSON and SSE), /v1/embeddings,
-// /v1/models. Errors use OpenAI's error JSON with the matching status.
+// The HTTP door: OpenAI's API (/v1/chat/completions JSON and SSE, /v1/embeddings, /v1/models),
+// Anthropic's Messages API (/v1/messages, /v1/messages/count_tokens, and /v1/models in its shape
+// when asked with anthropic-version), OpenAI's Responses API (/v1/responses), and the files,
+// batches and chains APIs. Errors use the door's own error JSON with the matching status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { GatewayError, listen, sendJson, type Logger } from "@switchyard/common";
 import { RequestKind } from "@switchyard/proto";
 import { Counter, type Registry } from "prom-client";
-import type { CallOptions, Gateway, StreamItem } from "./gateway.js";
+import { anthropicCountTokens, anthropicMessages } from "./anthropic-door.js";
+import { anthropicError } from "./anthropic/anthropic-errors.js";
+import { anthropicModelJson, anthropicModelList } from "./anthropic/anthropic-models.js";
+import { headerOf as header, type DoorCall } from "./door-call.js";
+import type { CallOptions, Gateway } from "./gateway.js";
 import type { HttpApi } from "./http-api.js";
 import { parseJsonBody, readBody } from "./http-body.js";
 import { keyFromHeaders } from "./keys.js";
-import { parseChatBody, parseEmbedBody } from "./openai-request.js";
+import { openaiChat, openaiEmbeddings } from "./openai-door.js";
 import { parseMetadataHeader } from "./route-hints.js";
-import { chatChunkJson, chatResponseJson, embedResponseJson, usageJson } from "./openai-response.js";
 import { doorRequest, noteRequest, type DoorRequest, type Refusals } from "./refusals.js";
-import { timingHeader } from "./timing.js";
+import { responsesCreate } from "./responses-door.js";
 
 /** How long a client that sent too large a body may keep sending after the 413. */
 const LINGER_MS = 5_000;
@@ -34,11 +39,6 @@ export interface HttpDoor {
   readonly port: number;
   close(): Promise<void>;
 }
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
 
 /** A percent-encoded path segment, decoded; 400 when it is not valid percent-encoding. */
 function pathParam(raw: string): string {
@@ -67,41 +67,38 @@ function parseTimeout(raw: string | undefined): number | undefined {
   return ms;
 }
 
-/** What every answer says about itself: its id, where the time went, and who served it. */
-function answerHeaders(
-  requestId: string,
-  timings: Parameters<typeof timingHeader>[0],
-  served: { provider: string; deployment: string },
-  rateLimits: Record<string, string>,
-): Record<string, string> {
-  return {
-    ...rateLimits,
-    "x-request-id": requestId,
-    "x-switchyard-timing": timingHeader(timings),
-    "x-switchyard-provider": served.provider,
-    "x-switchyard-deployment": served.deployment,
-  };
-}
+/** Which error shape a request gets: Anthropic's for its door (and models asked its way). */
+type Dialect = "openai" | "anthropic";
 
-function sendError(res: ServerResponse, err: GatewayError, requestId: string | undefined): void {
+function sendError(
+  res: ServerResponse,
+  err: GatewayError,
+  requestId: string | undefined,
+  dialect: Dialect,
+): void {
   const headers: Record<string, string> = { ...err.headers };
   if (requestId !== undefined) headers["x-request-id"] = requestId;
   if (err.retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(err.retryAfterMs / 1000));
   if (err.retryAfterMs > 0) headers["retry-after-ms"] = String(err.retryAfterMs);
   if (res.headersSent) return;
-  sendJson(res, err.httpStatus, err.toOpenAI(), headers);
+  if (dialect === "anthropic") {
+    const { status, body } = anthropicError(err, requestId);
+    if (requestId !== undefined) headers["request-id"] = requestId;
+    sendJson(res, status, body, headers);
+  } else sendJson(res, err.httpStatus, err.toOpenAI(), headers);
 }
 
-/** Resolves when the response can take more (or is gone). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.once("drain", done).once("close", done);
-  });
-}
+const openaiModelJson = (id: string) => ({ id, object: "model", created: 0, owned_by: "switchyard" });
+const openaiModelList = (ids: string[]) => ({ object: "list", data: ids.map(openaiModelJson) });
+
+/** The pipeline's calls by path: each door's handler and the request kind it makes. */
+const CALLS: Record<string, { kind: RequestKind; handle: (d: DoorCall) => Promise<string> }> = {
+  "/v1/chat/completions": { kind: RequestKind.CHAT, handle: openaiChat },
+  "/v1/embeddings": { kind: RequestKind.EMBED, handle: openaiEmbeddings },
+  "/v1/messages": { kind: RequestKind.CHAT, handle: anthropicMessages },
+  "/v1/messages/count_tokens": { kind: RequestKind.CHAT, handle: anthropicCountTokens },
+  "/v1/responses": { kind: RequestKind.CHAT, handle: responsesCreate },
+};
 
 export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   const { gateway, log } = opts;
@@ -115,7 +112,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   async function route(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: { requestId?: string },
+    ctx: { requestId?: string; dialect: Dialect },
     door: DoorRequest,
   ): Promise<string> {
     // Ingress's own work on the request, for its part of the timing: from here, less the time
@@ -124,6 +121,10 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname.replace(/\/+$/, "");
     const method = req.method ?? "GET";
+    const isModels = path === "/v1/models" || path.startsWith("/v1/models/");
+    // Anthropic's clients get Anthropic's error shape from the first refusal on (even a bad key).
+    if (path.startsWith("/v1/messages") || (isModels && header(req, "anthropic-version") !== undefined))
+      ctx.dialect = "anthropic";
     door.presentedKey = keyFromHeaders(header(req, "authorization"), header(req, "x-api-key"));
     const api = opts.apis?.find((a) => a.owns(path));
     if (api !== undefined) {
@@ -132,13 +133,11 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       ctx.requestId = requestId;
       return api.handle({ req, res, key, method, path, url, requestId });
     }
-    const known = ["/v1/chat/completions", "/v1/embeddings", "/v1/models"];
-    if (!known.includes(path) && !path.startsWith("/v1/models/")) {
+    const target = Object.hasOwn(CALLS, path) ? CALLS[path] : undefined;
+    if (target === undefined && !isModels)
       throw new GatewayError("not_found", `no route for ${method} ${url.pathname}`);
-    }
-    const wantPost = path === "/v1/chat/completions" || path === "/v1/embeddings";
-    if (path === "/v1/chat/completions") door.kind = RequestKind.CHAT;
-    if (path === "/v1/embeddings") door.kind = RequestKind.EMBED;
+    if (target !== undefined) door.kind = target.kind;
+    const wantPost = target !== undefined;
     if (method !== (wantPost ? "POST" : "GET")) {
       throw new GatewayError(
         "invalid_argument",
@@ -148,6 +147,23 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     const key = await gateway.authenticate(door.presentedKey, (k) => (door.key = k));
     const requestId = gateway.newRequestId(header(req, "x-request-id"));
     ctx.requestId = requestId;
+
+    if (target === undefined) {
+      const anthropic = ctx.dialect === "anthropic";
+      const headers: Record<string, string> = { "x-request-id": requestId };
+      if (anthropic) headers["request-id"] = requestId;
+      if (path === "/v1/models") {
+        const ids = gateway.models(key).map((m) => m.id);
+        sendJson(res, 200, anthropic ? anthropicModelList(ids) : openaiModelList(ids), headers);
+        return "models";
+      }
+      const id = pathParam(path.slice("/v1/models/".length));
+      noteRequest(door, { model: id });
+      const m = gateway.model(key, id);
+      sendJson(res, 200, anthropic ? anthropicModelJson(m.id) : openaiModelJson(m.id), headers);
+      return "model";
+    }
+
     const aborter = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) aborter.abort();
@@ -161,130 +177,13 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
       signal: aborter.signal,
       onEntered: () => (door.entered = true),
     };
-
-    if (path === "/v1/models") {
-      const data = gateway
-        .models(key)
-        .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "switchyard" }));
-      sendJson(res, 200, { object: "list", data }, { "x-request-id": requestId });
-      return "models";
-    }
-    if (path.startsWith("/v1/models/")) {
-      const id = pathParam(path.slice("/v1/models/".length));
-      noteRequest(door, { model: id });
-      const m = gateway.model(key, id);
-      sendJson(
-        res,
-        200,
-        { id: m.id, object: "model", created: 0, owned_by: "switchyard" },
-        { "x-request-id": requestId },
-      );
-      return "model";
-    }
     const waitStarted = process.hrtime.bigint();
     const raw = await readBody(req, opts.maxBodyBytes);
     workStartedNs += process.hrtime.bigint() - waitStarted;
     call.workStartedNs = workStartedNs;
     const body = parseJsonBody(raw);
     noteRequest(door, body);
-    if (path === "/v1/embeddings") {
-      const embed = parseEmbedBody(body);
-      const answer = await gateway.embed(key, embed, call);
-      sendJson(
-        res,
-        200,
-        embedResponseJson(answer.value, embed.model, embed.encodingFormat),
-        answerHeaders(requestId, answer.timings, answer.value, answer.headers),
-      );
-      return "embeddings";
-    }
-    const { request, stream } = parseChatBody(body);
-    if (!stream) {
-      const answer = await gateway.chat(key, request, call);
-      sendJson(
-        res,
-        200,
-        chatResponseJson(answer.value, request.model),
-        answerHeaders(requestId, answer.timings, answer.value, answer.headers),
-      );
-      return "chat";
-    }
-    await streamChat(
-      res,
-      gateway.chatStream(key, request, call),
-      request.model,
-      request.includeUsage,
-      requestId,
-    );
-    return "chat_stream";
-  }
-
-  async function streamChat(
-    res: ServerResponse,
-    items: ReturnType<Gateway["chatStream"]>,
-    alias: string,
-    includeUsage: boolean,
-    requestId: string,
-  ): Promise<void> {
-    // Nothing is written until the first item: failures before it become plain HTTP errors
-    // (and the provider stage has already fallen back where it could).
-    const first: IteratorResult<StreamItem> = await items.next();
-    // Events written in the same tick leave in one socket write: corked until the loop's next turn.
-    let corked = false;
-    const write = (data: unknown): boolean => {
-      if (!corked) {
-        corked = true;
-        res.cork();
-        setImmediate(() => {
-          corked = false;
-          res.uncork();
-        });
-      }
-      return res.write(`data: ${JSON.stringify(data)}\n\n`);
-    };
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      ...(!first.done && first.value.type === "chunk"
-        ? answerHeaders(requestId, first.value.timings, first.value.chunk, first.value.headers)
-        : { "x-request-id": requestId }),
-    });
-    res.flushHeaders();
-    try {
-      for (let it = first; !it.done; it = await items.next()) {
-        const item = it.value;
-        if (item.type === "chunk") {
-          // A slow reader holds the stream back here rather than filling ingress's memory.
-          if (!write(chatChunkJson(item.chunk, alias))) await drained(res);
-        } else {
-          if (includeUsage) {
-            write({
-              id: "",
-              object: "chat.completion.chunk",
-              created: Math.floor(Date.now() / 1000),
-              model: alias,
-              choices: [],
-              usage: usageJson(item.done.usage),
-            });
-          }
-          res.end("data: [DONE]\n\n");
-          return;
-        }
-      }
-      throw new GatewayError("upstream_error", "the stream ended without completing");
-    } catch (err) {
-      // After the first byte the only honest signal is an explicit error event, never [DONE].
-      const gerr = GatewayError.from(err);
-      if (!res.destroyed) {
-        write(gerr.toOpenAI());
-        res.end();
-      }
-      if (gerr.code !== "cancelled") log.warn({ requestId, code: gerr.code }, "stream ended with an error");
-    } finally {
-      // However the loop ended, the stream's call ends too (and writes its usage event).
-      await items.return(undefined);
-    }
+    return target.handle({ gateway, key, call, requestId, req, res, body, log });
   }
 
   /**
@@ -301,7 +200,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   }
 
   const server: Server = createServer((req, res) => {
-    const ctx: { requestId?: string } = {};
+    const ctx: { requestId?: string; dialect: Dialect } = { dialect: "openai" };
     const door = doorRequest("http");
     route(req, res, ctx, door).then(
       (name) => requests.inc({ route: name, status: String(res.statusCode) }),
@@ -310,7 +209,7 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
         // Refused before the pipeline: the refusal's own id (its event's) answers.
         const requestId = opts.refusals.record(door, gerr) ?? ctx.requestId;
         if (gerr.code === "internal") log.error({ err, requestId }, "request failed");
-        sendError(res, gerr, requestId);
+        sendError(res, gerr, requestId, ctx.dialect);
         requests.inc({ route: "error", status: String(gerr.httpStatus) });
         if (gerr.code === "payload_too_large") dropRestOfBody(req, res);
       },

@@ -2,23 +2,21 @@
 // field, e.g. `messages[1].content[0].image_url.url`) and turned into the canonical protobuf
 // request. Unknown top-level fields are ignored as OpenAI's newer SDKs may send them.
 import { create } from "@bufbuild/protobuf";
-import { GatewayError } from "@switchyard/common";
 import {
   ChatRequestSchema,
   ContentPartSchema,
   EmbedRequestSchema,
   MessageSchema,
   ToolCallSchema,
-  ToolSchema,
   type ChatRequest,
   type ContentPart,
   type EmbedRequest,
 } from "@switchyard/proto";
 import { z } from "zod";
+import { functionTool, jsonText, textPart as canonicalText } from "./canonical-parts.js";
 import { MAX_DIMENSIONS } from "./canonical-request.js";
 import { tokensToText } from "./token-input.js";
-
-const json = (v: unknown): string => (v === undefined ? "" : JSON.stringify(v));
+import { invalidBody } from "./zod-issues.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
@@ -152,45 +150,15 @@ const embedBody = z.object({
   user: z.string().optional(),
 });
 
-type Issue = z.core.$ZodIssue;
-
-/**
- * The most specific problem: inside a union (string or parts, one role or another), the branch
- * that got furthest into the value explains the mistake better than "invalid input".
- */
-function deepest(issue: Issue, base: PropertyKey[] = []): { path: PropertyKey[]; message: string } {
-  const path = [...base, ...issue.path];
-  if (issue.code === "invalid_union" && issue.errors.length > 0) {
-    const candidates = issue.errors.flatMap((branch) => branch.slice(0, 1).map((sub) => deepest(sub, path)));
-    candidates.sort((a, b) => b.path.length - a.path.length);
-    if (candidates[0] !== undefined && candidates[0].path.length > path.length) return candidates[0];
-  }
-  return { path, message: issue.message };
-}
-
-/** Formats the first zod issue as a GatewayError naming the field. */
-function invalid(error: z.ZodError): GatewayError {
-  const first = error.issues[0];
-  const { path, message } =
-    first === undefined ? { path: [], message: "invalid request body" } : deepest(first);
-  const field = path.reduce<string>(
-    (out, p) => (typeof p === "number" ? `${out}[${p}]` : out === "" ? String(p) : `${out}.${String(p)}`),
-    "",
-  );
-  return new GatewayError("invalid_argument", field === "" ? message : `${field}: ${message}`, { field });
-}
-
-const text = (value: string): ContentPart => create(ContentPartSchema, { part: { case: "text", value } });
-
 function parts(content: z.infer<typeof message>["content"]): { parts: ContentPart[]; isText: boolean } {
   if (content === null || content === undefined) return { parts: [], isText: false };
-  if (typeof content === "string") return { parts: [text(content)], isText: true };
+  if (typeof content === "string") return { parts: [canonicalText(content)], isText: true };
   return {
     isText: false,
     parts: content.flatMap((p): ContentPart[] => {
       switch (p.type) {
         case "text":
-          return [text(p.text)];
+          return [canonicalText(p.text)];
         case "refusal":
           return [];
         case "image_url":
@@ -221,7 +189,7 @@ function parts(content: z.infer<typeof message>["content"]): { parts: ContentPar
 
 export function parseChatBody(body: unknown): { request: ChatRequest; stream: boolean } {
   const parsed = chatBody.safeParse(body);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalidBody(parsed.error);
   const b = parsed.data;
   const maxTokens = b.max_completion_tokens ?? b.max_tokens ?? undefined;
   const request = create(ChatRequestSchema, {
@@ -248,17 +216,7 @@ export function parseChatBody(body: unknown): { request: ChatRequest; stream: bo
             : [],
       });
     }),
-    tools: (b.tools ?? []).map((t) =>
-      create(ToolSchema, {
-        type: t.type,
-        function: {
-          name: t.function.name,
-          description: t.function.description ?? "",
-          parametersJson: json(t.function.parameters),
-          strict: t.function.strict ?? undefined,
-        },
-      }),
-    ),
+    tools: (b.tools ?? []).map((t) => functionTool(t.function)),
     toolChoice:
       b.tool_choice === undefined
         ? undefined
@@ -273,7 +231,7 @@ export function parseChatBody(body: unknown): { request: ChatRequest; stream: bo
           ? {
               type: "json_schema",
               jsonSchemaName: b.response_format.json_schema.name,
-              jsonSchema: json(b.response_format.json_schema.schema),
+              jsonSchema: jsonText(b.response_format.json_schema.schema),
               strict: b.response_format.json_schema.strict ?? undefined,
             }
           : { type: b.response_format.type },
@@ -297,7 +255,7 @@ export function parseChatBody(body: unknown): { request: ChatRequest; stream: bo
 
 export function parseEmbedBody(body: unknown): EmbedRequest {
   const parsed = embedBody.safeParse(body);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalidBody(parsed.error);
   const b = parsed.data;
   return create(EmbedRequestSchema, {
     model: b.model,

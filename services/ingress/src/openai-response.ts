@@ -24,6 +24,9 @@ function messageJson(m: Message | undefined): Record<string, unknown> {
     role: "assistant",
     content: text === "" && toolCalls.length > 0 ? null : text,
     refusal: m?.refusal === "" || m === undefined ? null : m.refusal,
+    // Where OpenAI-compatible servers (DeepSeek, vLLM) put reasoning text; OpenAI's own SDK keeps
+    // unknown fields, so clients that know it read it and the others ignore it.
+    ...(m !== undefined && m.reasoningContent !== "" ? { reasoning_content: m.reasoningContent } : {}),
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
   };
 }
@@ -72,7 +75,8 @@ export function chatChunkJson(c: ChatChunk, alias: string): Record<string, unkno
         finish_reason: ch.finishReason === "" ? null : ch.finishReason,
       };
     }),
-    ...(c.usage !== undefined ? { usage: usageJson(c.usage) } : {}),
+    // A chunk's own usage (the prompt side an upstream reports at its start) is not OpenAI's:
+    // the door writes the final usage chunk itself, from the stream's end.
   };
 }
 

@@ -113,6 +113,61 @@ describe("anthropic protocol", () => {
     assert.equal(short.usage.output_tokens, 2);
   });
 
+  it("takes Claude Code's request shapes and answers a stop sequence and signed thinking", async () => {
+    const cache = { type: "ephemeral", ttl: "1h" };
+    const body = {
+      model: "mock-claude",
+      max_tokens: 4000,
+      thinking: { type: "enabled", budget_tokens: 2000 },
+      top_k: 40,
+      stop_sequences: ["reply"],
+      system: [
+        { type: "text", text: "You are Claude Code." },
+        { type: "text", text: "Rules.", cache_control: cache },
+      ],
+      tools: [{ ...tools[0], cache_control: { type: "ephemeral" } }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "Weather?", cache_control: cache }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "Use the tool.", signature: "RXFRQmNpZw==" },
+            { type: "redacted_thinking", data: "EmwKAhgBEgy3va3p" },
+            { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [{ type: "text", text: "no network" }],
+              is_error: true,
+              cache_control: { type: "ephemeral" },
+            },
+            { type: "text", text: "Try again [mock:reasoning=2]" },
+          ],
+        },
+      ],
+    };
+    const beta = { ...headers, "anthropic-beta": "interleaved-thinking-2025-05-14,context-1m-2025-08-07" };
+    const res = await postJson(url(), body, beta);
+    assert.equal(res.status, 200);
+    const json = (await res.json()) as any;
+    assert.deepEqual([json.stop_reason, json.stop_sequence], ["stop_sequence", "reply"]);
+    assert.equal(json.content[0].type, "thinking");
+    assert.ok(json.content[0].thinking.length > 0);
+    assert.match(json.content[0].signature, /^[A-Za-z0-9+/=]+$/);
+    assert.deepEqual(json.content[1], { type: "text", text: "Mock " });
+
+    const events = parseSse(await (await postJson(url(), { ...body, stream: true }, beta)).text());
+    const data = events.map((e) => JSON.parse(e.data));
+    assert.ok(data.some((d) => d.delta?.type === "signature_delta" && d.delta.signature.length > 0));
+    const end = data.find((d) => d.type === "message_delta");
+    assert.deepEqual([end.delta.stop_reason, end.delta.stop_sequence], ["stop_sequence", "reply"]);
+  });
+
   it("answers 529 overloaded_error and 404 for an unknown model", async () => {
     const body = { model: "mock-claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] };
     const res = await postJson(url(), body, { ...headers, "x-mock-controls": "error=529" });

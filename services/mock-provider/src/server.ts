@@ -68,6 +68,17 @@ function send(res: ServerResponse, reply: HttpReply, extra: Record<string, strin
   res.end(reply.body);
 }
 
+/** Headers that carry a credential: never kept in the record. */
+const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-goog-api-key", "api-key"]);
+
+function recordedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !SECRET_HEADERS.has(name))
+      out[name] = Array.isArray(value) ? value.join(", ") : value;
+  return out;
+}
+
 export function createMockServer(opts: MockServerOptions = {}): MockServer {
   const recorder = new RequestRecorder(1000);
   const protocols = createProtocols({
@@ -115,6 +126,7 @@ export function createMockServer(opts: MockServerOptions = {}): MockServer {
       controls: {},
       marker: undefined,
       requestId: headerValue(req.headers, "x-request-id"),
+      headers: recordedHeaders(req.headers),
       body: "",
       bodyBytes: 0,
     });

@@ -63,6 +63,8 @@ export interface MockRequestRecord {
   marker: string | undefined;
   /** The `x-request-id` header, if any. */
   requestId: string | undefined;
+  /** The request's headers, without the credentials (so tests can see what was forwarded). */
+  headers: Record<string, string>;
   /** The request body as received (the first 2 MiB), so tests can see what reached upstream. */
   body: string;
   bodyBytes: number;

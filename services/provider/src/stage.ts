@@ -128,6 +128,7 @@ function carriesNothing(chunk: ChatChunk): boolean {
       d.role === "" &&
       (d.refusal ?? "") === "" &&
       (d.reasoningContent ?? "") === "" &&
+      (d.reasoningSignature ?? "") === "" &&
       d.toolCalls.every((t) => t.argumentsJson === "" && t.id === "" && t.functionName === "")
     );
   });

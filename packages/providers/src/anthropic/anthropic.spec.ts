@@ -129,6 +129,179 @@ describe("anthropic request", () => {
     assert.equal(b["temperature"], undefined);
   });
 
+  it("passes the client's anthropic-version and anthropic-beta headers through", async () => {
+    const req = toolConversation();
+    req.anthropicVersion = "2023-06-01-client";
+    req.anthropicBeta = ["interleaved-thinking-2025-05-14", "context-1m-2025-08-07"];
+    const built = await anthropic.buildRequest(req, { ...t, apiVersion: "2024-01-01" }, true);
+    assert.equal(built.headers["anthropic-version"], "2023-06-01-client");
+    assert.equal(built.headers["anthropic-beta"], "interleaved-thinking-2025-05-14,context-1m-2025-08-07");
+    const plain = await anthropic.buildRequest(toolConversation(), t, true);
+    assert.equal(plain.headers["anthropic-beta"], undefined);
+    assert.ok(!("anthropic_version" in JSON.parse(plain.body)));
+  });
+
+  it("places cache_control on system parts, content parts, tool results, assistant turns and tools", async () => {
+    const eph = { type: "ephemeral" };
+    const hour = { type: "ephemeral", ttl: "1h" };
+    const req = create(ChatRequestSchema, {
+      messages: [
+        {
+          role: "system",
+          content: [
+            { part: { case: "text", value: "You are Claude Code." } },
+            { part: { case: "text", value: "" } },
+            { part: { case: "text", value: "Big instructions." }, cacheControl: hour },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { part: { case: "text", value: "<context>" }, cacheControl: eph },
+            { part: { case: "text", value: "list files" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: [{ part: { case: "text", value: "Listing." } }],
+          toolCalls: [{ id: "toolu_1", functionName: "ls", argumentsJson: "{}" }],
+          cacheControl: eph,
+        },
+        {
+          role: "tool",
+          toolCallId: "toolu_1",
+          content: [{ part: { case: "text", value: "no such dir" } }],
+          toolError: true,
+          cacheControl: hour,
+        },
+        {
+          role: "tool",
+          toolCallId: "toolu_2",
+          content: [{ part: { case: "text", value: "a.txt" }, cacheControl: eph }],
+        },
+        { role: "user", content: [{ part: { case: "text", value: "next" } }], cacheControl: eph },
+      ],
+      tools: [
+        { type: "function", function: { name: "ls", parametersJson: "{}" } },
+        { type: "function", function: { name: "cat", parametersJson: "{}" }, cacheControl: eph },
+      ],
+      topK: 40,
+      temperature: 0.5,
+    });
+    const b = await body(req);
+    assert.deepEqual(b["system"], [
+      { type: "text", text: "You are Claude Code." },
+      { type: "text", text: "Big instructions.", cache_control: { type: "ephemeral", ttl: "1h" } },
+    ]);
+    assert.deepEqual(b["messages"], [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "<context>", cache_control: { type: "ephemeral" } },
+          { type: "text", text: "list files" },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Listing." },
+          { type: "tool_use", id: "toolu_1", name: "ls", input: {}, cache_control: { type: "ephemeral" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: "no such dir",
+            is_error: true,
+            cache_control: { type: "ephemeral", ttl: "1h" },
+          },
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_2",
+            content: [{ type: "text", text: "a.txt", cache_control: { type: "ephemeral" } }],
+          },
+          { type: "text", text: "next", cache_control: { type: "ephemeral" } },
+        ],
+      },
+    ]);
+    assert.deepEqual(b["tools"], [
+      { name: "ls", input_schema: {} },
+      { name: "cat", input_schema: {}, cache_control: { type: "ephemeral" } },
+    ]);
+    assert.equal(b["top_k"], 40);
+    assert.equal(b["temperature"], 0.5);
+  });
+
+  it("sends signed thinking and redacted thinking back, and drops unsigned reasoning", async () => {
+    const req = create(ChatRequestSchema, {
+      messages: [
+        { role: "user", content: [{ part: { case: "text", value: "weather?" } }] },
+        {
+          role: "assistant",
+          reasoningContent: "Need the tool.",
+          reasoningSignature: "EqQBsig",
+          redactedReasoning: ["EmwKAhgBEgy3va3p"],
+          toolCalls: [{ id: "toolu_1", functionName: "w", argumentsJson: '{"city":"Oslo"}' }],
+          cacheControl: { type: "ephemeral" },
+        },
+        { role: "tool", toolCallId: "toolu_1", content: [{ part: { case: "text", value: "4°C" } }] },
+        {
+          role: "assistant",
+          reasoningContent: "From another upstream.",
+          content: [{ part: { case: "text", value: "Cold." } }],
+        },
+        { role: "user", content: [{ part: { case: "text", value: "thanks" } }] },
+      ],
+      tools: [{ type: "function", function: { name: "w", parametersJson: "{}" } }],
+    });
+    const messages = (await body(req))["messages"] as { role: string; content: unknown[] }[];
+    assert.deepEqual(messages[1]?.content, [
+      { type: "thinking", thinking: "Need the tool.", signature: "EqQBsig" },
+      { type: "redacted_thinking", data: "EmwKAhgBEgy3va3p" },
+      {
+        type: "tool_use",
+        id: "toolu_1",
+        name: "w",
+        input: { city: "Oslo" },
+        cache_control: { type: "ephemeral" },
+      },
+    ]);
+    assert.deepEqual(messages[3]?.content, [{ type: "text", text: "Cold." }]);
+  });
+
+  it("maps thinking_budget_tokens to thinking, winning over reasoning_effort, within max_tokens", async () => {
+    const req = create(ChatRequestSchema, {
+      messages: [{ role: "user", content: [{ part: { case: "text", value: "hi" } }] }],
+      thinkingBudgetTokens: 10000,
+      reasoningEffort: "low",
+      maxTokens: 32000,
+      temperature: 1,
+      topK: 5,
+    });
+    let b = await body(req);
+    assert.deepEqual(b["thinking"], { type: "enabled", budget_tokens: 10000 });
+    assert.equal(b["max_tokens"], 32000);
+    assert.equal(b["temperature"], undefined);
+    assert.equal(b["top_k"], undefined);
+
+    req.maxTokens = 8000; // budget must stay below max_tokens
+    assert.deepEqual((await body(req))["thinking"], { type: "enabled", budget_tokens: 7999 });
+    req.maxTokens = undefined; // room for the answer on top of the budget
+    b = await body(req);
+    assert.deepEqual(b["thinking"], { type: "enabled", budget_tokens: 10000 });
+    assert.equal(b["max_tokens"], 10000 + 4096);
+    req.maxTokens = 1024; // no room for the 1024 minimum: no thinking
+    b = await body(req);
+    assert.equal(b["thinking"], undefined);
+    assert.equal(b["top_k"], 5);
+    req.maxTokens = 4000;
+    req.thinkingBudgetTokens = 0; // explicitly off, even with an effort
+    assert.equal((await body(req))["thinking"], undefined);
+  });
+
   it("rejects audio input", async () => {
     const req = create(ChatRequestSchema, {
       messages: [
@@ -164,6 +337,34 @@ describe("anthropic response", () => {
     });
   });
 
+  it("returns thinking as reasoning with its signature, redacted thinking, and the stop sequence", () => {
+    const { response } = anthropic.parseResponse(200, readJsonFixture(fixture("tool-use.json")));
+    const m = response.choices[0]?.message;
+    assert.equal(m?.reasoningContent, "The user wants weather.");
+    assert.equal(m?.reasoningSignature, "EqQBCgIYAhIM");
+    assert.equal(response.choices[0]?.stopSequence, "");
+
+    const stopped = anthropic.parseResponse(200, {
+      id: "msg_s",
+      model: "claude-sonnet-4-5",
+      content: [
+        { type: "thinking", thinking: "First… ", signature: "" },
+        { type: "redacted_thinking", data: "EmwKAhgBEgy3va3p" },
+        { type: "thinking", thinking: "then.", signature: "EqSig2" },
+        { type: "text", text: "1, 2, 3" },
+      ],
+      stop_reason: "stop_sequence",
+      stop_sequence: "4",
+      usage: { input_tokens: 5, output_tokens: 7 },
+    }).response.choices[0];
+    assert.equal(stopped?.finishReason, "stop");
+    assert.equal(stopped?.stopSequence, "4");
+    assert.equal(stopped?.message?.reasoningContent, "First… then.");
+    assert.equal(stopped?.message?.reasoningSignature, "EqSig2");
+    assert.deepEqual(stopped?.message?.redactedReasoning, ["EmwKAhgBEgy3va3p"]);
+    assert.equal(stopped?.message?.content[0]?.part.value, "1, 2, 3");
+  });
+
   it("turns the JSON-mode tool call back into message text", () => {
     const { response } = anthropic.parseResponse(200, {
       id: "msg_j",
@@ -186,7 +387,25 @@ describe("anthropic stream", () => {
     );
     assert.deepEqual(chunks[0]?.choices[0]?.delta?.role, "assistant");
     assert.equal(chunks[0]?.id, "msg_01ThinkAbc");
+    // The role chunk carries the prompt side of the usage, known from message_start.
+    const promptSide = chunks[0]?.usage;
+    assert.ok(promptSide !== undefined);
+    assert.deepEqual(usageJson(promptSide), {
+      promptTokens: 21 + 1500 + 188,
+      completionTokens: 0,
+      totalTokens: 21 + 1500 + 188,
+      cachedTokens: 1500,
+      cacheWriteTokens: 188,
+      reasoningTokens: 0,
+      audioPromptTokens: 0,
+      audioCompletionTokens: 0,
+      cacheWrite1hTokens: 128,
+    });
+    assert.ok(chunks.slice(1).every((c) => c.usage === undefined));
     assert.equal(reasoningOf(chunks), "Déterminons la réponse… ");
+    const signatures = chunks.flatMap((c) => c.choices[0]?.delta?.reasoningSignature ?? []);
+    assert.deepEqual(signatures, ["EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"]);
+    assert.equal(chunks.at(-1)?.choices[0]?.stopSequence, "");
     assert.equal(contentOf(chunks), "Voilà : naïve café 🚀");
     assert.equal(chunks.at(-1)?.choices[0]?.finishReason, "stop");
     assert.equal(finishReason, "stop");
@@ -200,6 +419,28 @@ describe("anthropic stream", () => {
       ],
       [21 + 1500 + 188, 1500, 188, 128, 15],
     );
+  });
+
+  it("puts the stop sequence on the finishing chunk", () => {
+    const sse = [
+      `event: message_start\ndata: {"type":"message_start","message":{"id":"msg_s","model":"claude-haiku-4-5","usage":{"input_tokens":9,"output_tokens":1}}}`,
+      `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"1, 2, 3, "}}`,
+      `event: content_block_stop\ndata: {"type":"content_block_stop","index":0}`,
+      `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"4"},"usage":{"output_tokens":6}}`,
+      `event: message_stop\ndata: {"type":"message_stop"}`,
+    ].join("\n\n");
+    const { chunks, usage, finishReason } = decodeAllSplits(
+      () => anthropic.createStreamDecoder(),
+      new TextEncoder().encode(`${sse}\n\n`),
+    );
+    assert.equal(finishReason, "stop");
+    assert.deepEqual(
+      [chunks.at(-1)?.choices[0]?.finishReason, chunks.at(-1)?.choices[0]?.stopSequence],
+      ["stop", "4"],
+    );
+    assert.deepEqual([chunks[0]?.usage?.promptTokens, chunks[0]?.usage?.completionTokens], [9, 0]);
+    assert.deepEqual([usage.promptTokens, usage.completionTokens], [9, 6]);
   });
 
   it("gives parallel tool_use blocks distinct indexes", () => {

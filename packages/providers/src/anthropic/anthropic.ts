@@ -1,4 +1,5 @@
-// Anthropic Messages API: POST {baseUrl}/messages with x-api-key and anthropic-version.
+// Anthropic Messages API: POST {baseUrl}/messages with x-api-key, anthropic-version and any
+// anthropic-beta the client asked for.
 import type { ProviderAdapter } from "../adapter.js";
 import { joinUrl } from "../shared/url.js";
 import { mapHttpError } from "../shared/http-error.js";
@@ -19,7 +20,9 @@ export const anthropic: ProviderAdapter = {
         "content-type": "application/json",
         accept: stream ? "text/event-stream" : "application/json",
         "x-api-key": target.apiKey,
-        "anthropic-version": target.apiVersion || ANTHROPIC_DEFAULT_VERSION,
+        // The Anthropic door's own headers pass through, so the client gets the API it asked for.
+        "anthropic-version": req.anthropicVersion || target.apiVersion || ANTHROPIC_DEFAULT_VERSION,
+        ...(req.anthropicBeta.length > 0 ? { "anthropic-beta": req.anthropicBeta.join(",") } : {}),
       },
       body: JSON.stringify(toAnthropicBody(req, target.upstreamModel, stream)),
     }));

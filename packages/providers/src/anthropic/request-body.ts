@@ -1,6 +1,6 @@
 // Canonical ChatRequest → Anthropic Messages API body.
 import { GatewayError } from "@switchyard/common";
-import type { ChatRequest, ContentPart, Message } from "@switchyard/proto";
+import type { CacheControl, ChatRequest, ContentPart, Message } from "@switchyard/proto";
 import { parseDataUrl } from "../shared/data-url.js";
 import { argumentsObject, parseClientJson, type JsonObject } from "../shared/json.js";
 import { jsonInstruction } from "../shared/json-instruction.js";
@@ -54,33 +54,81 @@ function mediaBlock(part: ContentPart, field: string): Block {
   }
 }
 
-/** Content blocks, without the empty text blocks Anthropic rejects. */
+/** A prompt-caching breakpoint as Anthropic takes it; ttl only when one was asked for. */
+function cacheControl(c: CacheControl | undefined): JsonObject | undefined {
+  if (c === undefined) return undefined;
+  const out: JsonObject = { type: c.type || "ephemeral" };
+  if (c.ttl !== "") out["ttl"] = c.ttl;
+  return out;
+}
+
+function withCache(block: Block, c: CacheControl | undefined): Block {
+  const cc = cacheControl(c);
+  if (cc !== undefined) block["cache_control"] = cc;
+  return block;
+}
+
+/** Content blocks, without the empty text blocks Anthropic rejects; each keeps its part's breakpoint. */
 function blocks(parts: ContentPart[], field: string): Block[] {
-  return parts
-    .filter((p) => !(p.part.case === "text" && p.part.value === ""))
-    .map((p, i) => mediaBlock(p, `${field}.content[${i}]`));
+  const out: Block[] = [];
+  parts.forEach((p, i) => {
+    if (p.part.case === "text" && p.part.value === "") return;
+    out.push(withCache(mediaBlock(p, `${field}.content[${i}]`), p.cacheControl));
+  });
+  return out;
+}
+
+/** The message's own breakpoint goes on the last block it produced that may carry one. */
+function cacheLast(out: Block[], m: Message): Block[] {
+  const cc = cacheControl(m.cacheControl);
+  if (cc === undefined) return out;
+  // Thinking blocks cannot carry cache_control.
+  const last = out.findLast((b) => b["type"] !== "thinking" && b["type"] !== "redacted_thinking");
+  if (last !== undefined) last["cache_control"] = cc;
+  return out;
 }
 
 function textOf(m: Message, field: string): string {
-  return m.content
-    .map((p, i) => {
-      if (p.part.case !== "text")
-        throw new GatewayError("invalid_argument", `${m.role} messages take text only`, {
-          field: `${field}.content[${i}]`,
-        });
-      return p.part.value;
-    })
+  return textParts(m, field)
+    .map((p) => p.text)
     .join("");
 }
 
+function textParts(m: Message, field: string): { text: string; part: ContentPart }[] {
+  return m.content.map((p, i) => {
+    if (p.part.case !== "text")
+      throw new GatewayError("invalid_argument", `${m.role} messages take text only`, {
+        field: `${field}.content[${i}]`,
+      });
+    return { text: p.part.value, part: p };
+  });
+}
+
+/** One system block per text part, so each part's cache breakpoint stays where the client put it. */
+function systemBlocks(m: Message, field: string): Block[] {
+  const out = textParts(m, field)
+    .filter((t) => t.text !== "")
+    .map((t) => withCache({ type: "text", text: t.text }, t.part.cacheControl));
+  return cacheLast(out, m);
+}
+
 function toolResult(m: Message, field: string): Block {
-  const onlyText = m.content.every((p) => p.part.case === "text");
-  const content = onlyText ? textOf(m, field) : blocks(m.content, field);
-  return { type: "tool_result", tool_use_id: m.toolCallId, content };
+  // A plain string unless a part carries a breakpoint, which only a block can hold.
+  const plain = m.content.every((p) => p.part.case === "text" && p.cacheControl === undefined);
+  const content = plain ? textOf(m, field) : blocks(m.content, field);
+  const block: Block = { type: "tool_result", tool_use_id: m.toolCallId, content };
+  if (m.toolError) block["is_error"] = true;
+  return withCache(block, m.cacheControl);
 }
 
 function assistantBlocks(m: Message, field: string): Block[] {
-  const out = blocks(m.content, field);
+  const out: Block[] = [];
+  // Anthropic only takes thinking back with the signature it issued for it; reasoning from other
+  // upstreams (or unsigned) cannot be verified and would be rejected, so it is dropped.
+  if (m.reasoningSignature !== "")
+    out.push({ type: "thinking", thinking: m.reasoningContent, signature: m.reasoningSignature });
+  for (const data of m.redactedReasoning) out.push({ type: "redacted_thinking", data });
+  out.push(...blocks(m.content, field));
   m.toolCalls.forEach((c, i) => {
     out.push({
       type: "tool_use",
@@ -89,7 +137,7 @@ function assistantBlocks(m: Message, field: string): Block[] {
       input: argumentsObject(c.argumentsJson, `${field}.tool_calls[${i}].function.arguments`),
     });
   });
-  return out;
+  return cacheLast(out, m);
 }
 
 /** Consecutive turns of one role merge (tool results and a following user message form one user turn). */
@@ -118,13 +166,11 @@ export function toAnthropicBody(req: ChatRequest, model: string, stream: boolean
     const field = `messages[${i}]`;
     switch (m.role) {
       case "system":
-      case "developer": {
-        const text = textOf(m, field);
-        if (text !== "") system.push({ type: "text", text });
+      case "developer":
+        system.push(...systemBlocks(m, field));
         break;
-      }
       case "user":
-        appendTurn(turns, "user", blocks(m.content, field));
+        appendTurn(turns, "user", cacheLast(blocks(m.content, field), m));
         break;
       case "assistant":
         appendTurn(turns, "assistant", assistantBlocks(m, field));
@@ -138,17 +184,25 @@ export function toAnthropicBody(req: ChatRequest, model: string, stream: boolean
   });
 
   const body: JsonObject = { model };
-  const budget = THINKING_BUDGET[req.reasoningEffort];
+  // An explicit budget (the Anthropic door's thinking.budget_tokens) wins over the effort; 0 is off.
+  const budget =
+    req.thinkingBudgetTokens === undefined
+      ? THINKING_BUDGET[req.reasoningEffort]
+      : req.thinkingBudgetTokens > 0
+        ? req.thinkingBudgetTokens
+        : undefined;
   let maxTokens =
     req.maxTokens ??
     (budget === undefined ? ANTHROPIC_DEFAULT_MAX_TOKENS : budget + ANTHROPIC_DEFAULT_MAX_TOKENS);
   const thinking = budget !== undefined && maxTokens > 1024;
   if (thinking) {
-    // OpenAI's max_completion_tokens includes reasoning, so the budget fits inside max_tokens.
+    // OpenAI's max_completion_tokens includes reasoning, and Anthropic wants budget < max_tokens.
     body["thinking"] = { type: "enabled", budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1)) };
   } else {
+    // Anthropic forbids changing the sampling parameters with thinking on.
     if (req.temperature !== undefined) body["temperature"] = req.temperature;
     if (req.topP !== undefined) body["top_p"] = req.topP;
+    if (req.topK !== undefined) body["top_k"] = req.topK;
   }
   maxTokens = Math.max(1, maxTokens);
 
@@ -166,7 +220,7 @@ export function toAnthropicBody(req: ChatRequest, model: string, stream: boolean
           : parseClientJson(fn.parametersJson, `tools[${i}].function.parameters`),
     };
     if (fn.description !== "") tool["description"] = fn.description;
-    return tool;
+    return withCache(tool, t.cacheControl);
   });
   let choice = req.tools.length > 0 ? toolChoice(req) : undefined;
 

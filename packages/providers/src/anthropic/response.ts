@@ -15,6 +15,9 @@ export function parseAnthropicResponse(body: unknown): ChatResult {
       retryable: false,
     });
   let text = "";
+  let reasoning = "";
+  let signature = "";
+  const redacted: string[] = [];
   let jsonTool = false;
   const toolCalls: ToolCall[] = [];
   for (const b of arr(body["content"])) {
@@ -33,8 +36,13 @@ export function parseAnthropicResponse(body: unknown): ChatResult {
           argumentsJson: JSON.stringify(block["input"] ?? {}),
         }),
       );
+    } else if (type === "thinking") {
+      reasoning += str(block["thinking"]);
+      // One signature fits one thinking block; answers have one (the last one wins otherwise).
+      signature = str(block["signature"]) || signature;
+    } else if (type === "redacted_thinking") {
+      redacted.push(str(block["data"]));
     }
-    // thinking / redacted_thinking: the canonical Message has no reasoning field (see README).
   }
   const counts = noAnthropicUsage();
   readAnthropicUsage(body["usage"], counts);
@@ -47,6 +55,10 @@ export function parseAnthropicResponse(body: unknown): ChatResult {
     toolCalls,
     finishReason: anthropicFinishReason(str(body["stop_reason"]), jsonTool && toolCalls.length === 0),
     usage,
+    reasoning,
+    reasoningSignature: signature,
+    redactedReasoning: redacted,
+    stopSequence: str(body["stop_sequence"]),
   });
   return { response, usage };
 }

@@ -51,7 +51,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         this.meta.id = str(message["id"]);
         this.meta.model = str(message["model"]);
         readAnthropicUsage(message["usage"], this.counts);
-        out.push(makeChunk(this.meta, { role: "assistant", content: "" }));
+        const first = makeChunk(this.meta, { role: "assistant", content: "" });
+        // The prompt side (input, cache reads and writes) is known now; output comes at the end.
+        first.usage = anthropicUsage({ ...this.counts, output: 0 });
+        out.push(first);
         return;
       }
       case "content_block_start":
@@ -62,10 +65,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         return;
       case "message_delta": {
         readAnthropicUsage(json["usage"], this.counts);
-        const stopReason = str(obj(json["delta"])["stop_reason"]);
+        const delta = obj(json["delta"]);
+        const stopReason = str(delta["stop_reason"]);
         if (stopReason !== "") {
           this.finishReason = anthropicFinishReason(stopReason, this.jsonTool && this.toolCount === 0);
-          out.push(makeChunk(this.meta, {}, this.finishReason));
+          out.push(makeChunk(this.meta, {}, this.finishReason, str(delta["stop_sequence"])));
         }
         return;
       }
@@ -108,7 +112,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       this.blocks.set(index, { kind: "thinking" });
       const thinking = str(block["thinking"]);
       if (thinking !== "") out.push(makeChunk(this.meta, { reasoningContent: thinking }));
+      const signature = str(block["signature"]);
+      if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
     } else {
+      // redacted_thinking among them: a Delta has no field for its data.
       this.blocks.set(index, { kind: "other" });
     }
   }
@@ -122,6 +129,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       case "thinking_delta":
         out.push(makeChunk(this.meta, { reasoningContent: str(delta["thinking"]) }));
         return;
+      case "signature_delta": {
+        const signature = str(delta["signature"]);
+        if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
+        return;
+      }
       case "input_json_delta": {
         const fragment = str(delta["partial_json"]);
         if (fragment === "") return;
@@ -130,7 +142,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         else if (block?.kind === "json") out.push(makeChunk(this.meta, { content: fragment }));
         return;
       }
-      default: // signature_delta, citations_delta
+      default: // citations_delta
         return;
     }
   }

@@ -5,7 +5,9 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
 import { fromUtf8, toUtf8 } from "@smithy/core/serde";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { create } from "@bufbuild/protobuf";
 import type { GatewayError } from "@switchyard/common";
+import { ChatRequestSchema } from "@switchyard/proto";
 import { jsonModeRequest, target, toolConversation, WEATHER_PARAMS } from "../testing/requests.js";
 import {
   assertCutStreamThrows,
@@ -153,6 +155,56 @@ describe("bedrock request", () => {
     });
   });
 
+  it("sends signed reasoning back to Claude, drops the unsigned, and maps the thinking budget and top_k", async () => {
+    const req = create(ChatRequestSchema, {
+      messages: [
+        { role: "user", content: [{ part: { case: "text", value: "weather?" } }] },
+        {
+          role: "assistant",
+          reasoningContent: "Need the tool.",
+          reasoningSignature: "ErcBsig",
+          redactedReasoning: ["EmwKAhgB"],
+          toolCalls: [{ id: "tooluse_1", functionName: "w", argumentsJson: "{}" }],
+        },
+        { role: "tool", toolCallId: "tooluse_1", content: [{ part: { case: "text", value: "4°C" } }] },
+        {
+          role: "assistant",
+          reasoningContent: "Unsigned.",
+          content: [{ part: { case: "text", value: "Cold." } }],
+        },
+        { role: "user", content: [{ part: { case: "text", value: "thanks" } }] },
+      ],
+      thinkingBudgetTokens: 3000,
+      reasoningEffort: "high",
+      maxTokens: 8000,
+      topK: 40,
+    });
+    const json = async (modelId: string): Promise<Record<string, unknown>> =>
+      JSON.parse((await bedrock.buildRequest(req, { ...t, upstreamModel: modelId }, false)).body) as Record<
+        string,
+        unknown
+      >;
+    const b = await json(MODEL);
+    const messages = b["messages"] as { content: unknown[] }[];
+    assert.deepEqual(messages[1]?.content, [
+      { reasoningContent: { reasoningText: { text: "Need the tool.", signature: "ErcBsig" } } },
+      { toolUse: { toolUseId: "tooluse_1", name: "w", input: {} } },
+    ]);
+    assert.deepEqual(messages[3]?.content, [{ text: "Cold." }]);
+    assert.deepEqual(b["additionalModelRequestFields"], {
+      thinking: { type: "enabled", budget_tokens: 3000 },
+    });
+    assert.deepEqual(b["inferenceConfig"], { maxTokens: 8000 });
+
+    req.thinkingBudgetTokens = 0; // off, even with an effort: top_k goes to Claude instead
+    assert.deepEqual((await json(MODEL))["additionalModelRequestFields"], { top_k: 40 });
+    const nova = await json("amazon.nova-pro-v1:0");
+    assert.equal(nova["additionalModelRequestFields"], undefined);
+    assert.deepEqual((nova["messages"] as { content: unknown[] }[])[1]?.content, [
+      { toolUse: { toolUseId: "tooluse_1", name: "w", input: {} } },
+    ]);
+  });
+
   it("rejects https image URLs and carries JSON mode as a system instruction", async () => {
     await assert.rejects(bedrock.buildRequest(toolConversation(), t, false), {
       code: "invalid_argument",
@@ -171,6 +223,8 @@ describe("bedrock response", () => {
     const choice = response.choices[0];
     assert.equal(choice?.finishReason, "tool_calls");
     assert.equal(choice?.message?.content[0]?.part.value, "Je vérifie.");
+    assert.equal(choice?.message?.reasoningContent, "User wants weather.");
+    assert.equal(choice?.message?.reasoningSignature, "ErcBCkgIBhAB");
     assert.deepEqual(
       choice?.message?.toolCalls.map((c) => [c.id, c.functionName, JSON.parse(c.argumentsJson) as unknown]),
       [["tooluse_hIHrGcXMQ7ShXGNkdLiR8A", "get_weather", { city: "Genève" }]],
@@ -197,6 +251,10 @@ describe("bedrock stream", () => {
     );
     assert.equal(chunks[0]?.choices[0]?.delta?.role, "assistant");
     assert.equal(reasoningOf(chunks), "Zwei Städte prüfen…");
+    assert.deepEqual(
+      chunks.flatMap((c) => c.choices[0]?.delta?.reasoningSignature ?? []),
+      ["ErcBCkgIBhABGAIiQ"],
+    );
     assert.equal(contentOf(chunks), "Ich prüfe München und Köln 🌦️.");
     assert.deepEqual(toolCallsOf(chunks), [
       { index: 0, id: "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", name: "get_weather", args: '{"city": "München"}' },

@@ -123,6 +123,7 @@ function toolChoice(req: ChatRequest): Block | undefined {
 }
 
 export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
+  const claude = modelId.includes("anthropic.claude");
   const system: Block[] = [];
   const turns: Turn[] = [];
   req.messages.forEach((m, i) => {
@@ -139,6 +140,15 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
         break;
       case "assistant": {
         const out = blocks(m, field);
+        // Claude takes its signed thinking back (Anthropic signatures hold across its platforms);
+        // unsigned reasoning cannot be verified and is dropped. Redacted thinking is dropped too:
+        // Converse wants bytes, and the canonical data is Anthropic's string.
+        if (claude && m.reasoningSignature !== "")
+          out.unshift({
+            reasoningContent: {
+              reasoningText: { text: m.reasoningContent, signature: m.reasoningSignature },
+            },
+          });
         m.toolCalls.forEach((c, j) => {
           out.push({
             toolUse: {
@@ -174,7 +184,14 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
   if (system.length > 0) body["system"] = system;
 
   const inference: JsonObject = {};
-  const budget = modelId.includes("anthropic.claude") ? THINKING_BUDGET[req.reasoningEffort] : undefined;
+  // An explicit budget (the Anthropic door's) wins over the effort; 0 is off.
+  const asked =
+    req.thinkingBudgetTokens === undefined
+      ? THINKING_BUDGET[req.reasoningEffort]
+      : req.thinkingBudgetTokens > 0
+        ? req.thinkingBudgetTokens
+        : undefined;
+  const budget = claude ? asked : undefined;
   if (budget !== undefined) {
     const maxTokens = req.maxTokens ?? budget + DEFAULT_MAX_TOKENS;
     if (maxTokens > 1024) {
@@ -188,6 +205,8 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
     if (req.maxTokens !== undefined) inference["maxTokens"] = req.maxTokens;
     if (req.temperature !== undefined) inference["temperature"] = req.temperature;
     if (req.topP !== undefined) inference["topP"] = req.topP;
+    // Converse has no topK; Claude takes it as a model field (not with thinking, as on Anthropic).
+    if (claude && req.topK !== undefined) body["additionalModelRequestFields"] = { top_k: req.topK };
   }
   if (req.stop.length > 0) inference["stopSequences"] = req.stop;
   if (Object.keys(inference).length > 0) body["inferenceConfig"] = inference;

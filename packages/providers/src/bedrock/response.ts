@@ -14,6 +14,8 @@ export function parseBedrockResponse(body: unknown): ChatResult {
       retryable: false,
     });
   let text = "";
+  let reasoning = "";
+  let signature = "";
   const toolCalls: ToolCall[] = [];
   for (const b of arr(obj(obj(body["output"])["message"])["content"])) {
     const block = obj(b);
@@ -28,8 +30,12 @@ export function parseBedrockResponse(body: unknown): ChatResult {
           argumentsJson: JSON.stringify(use["input"] ?? {}),
         }),
       );
+    } else if (isObject(block["reasoningContent"])) {
+      // redactedContent (bytes) has no canonical form that Anthropic's redacted data would share.
+      const r = obj(block["reasoningContent"]["reasoningText"]);
+      reasoning += str(r["text"]);
+      signature = str(r["signature"]) || signature;
     }
-    // reasoningContent: the canonical Message has no reasoning field (see README).
   }
   const usage = parseBedrockUsage(body["usage"]);
   const response = assistantResponse({
@@ -40,6 +46,8 @@ export function parseBedrockResponse(body: unknown): ChatResult {
     toolCalls,
     finishReason: bedrockFinishReason(str(body["stopReason"])),
     usage,
+    reasoning,
+    reasoningSignature: signature,
   });
   return { response, usage };
 }

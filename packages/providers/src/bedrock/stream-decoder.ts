@@ -103,6 +103,8 @@ export class BedrockStreamDecoder implements StreamDecoder {
         } else if (isObject(delta["reasoningContent"])) {
           const text = str(delta["reasoningContent"]["text"]);
           if (text !== "") out.push(makeChunk(this.meta, { reasoningContent: text }));
+          const signature = str(delta["reasoningContent"]["signature"]);
+          if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
         }
         return;
       }

@@ -104,6 +104,24 @@ describe("gemini request", () => {
       thinkingConfig: { thinkingBudget: 24576, includeThoughts: true },
     });
   });
+
+  it("maps thinking_budget_tokens (winning over reasoning effort) and top_k", async () => {
+    const req = create(ChatRequestSchema, {
+      messages: [{ role: "user", content: [{ part: { case: "text", value: "hi" } }] }],
+      reasoningEffort: "high",
+      thinkingBudgetTokens: 2048,
+      topK: 40,
+    });
+    assert.deepEqual((await body(req))["generationConfig"], {
+      topK: 40,
+      thinkingConfig: { thinkingBudget: 2048, includeThoughts: true },
+    });
+    req.thinkingBudgetTokens = 0;
+    assert.deepEqual((await body(req))["generationConfig"], {
+      topK: 40,
+      thinkingConfig: { thinkingBudget: 0 },
+    });
+  });
 });
 
 describe("gemini response", () => {
@@ -113,6 +131,8 @@ describe("gemini response", () => {
     const choice = a.response.choices[0];
     assert.equal(choice?.finishReason, "tool_calls");
     assert.equal(choice?.message?.content[0]?.part.value, "Checking.");
+    // Thought parts are the message's reasoning, not its text.
+    assert.equal(choice?.message?.reasoningContent, "Let me think about the units.");
     const call = choice?.message?.toolCalls[0];
     assert.equal(call?.functionName, "get_weather");
     assert.deepEqual(JSON.parse(call?.argumentsJson ?? ""), { city: "Berlin", unit: "c" });

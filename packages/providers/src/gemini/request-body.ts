@@ -89,6 +89,7 @@ function generationConfig(req: ChatRequest): JsonObject {
   const g: JsonObject = {};
   if (req.temperature !== undefined) g["temperature"] = req.temperature;
   if (req.topP !== undefined) g["topP"] = req.topP;
+  if (req.topK !== undefined) g["topK"] = req.topK;
   if (req.maxTokens !== undefined) g["maxOutputTokens"] = req.maxTokens;
   if (req.stop.length > 0) g["stopSequences"] = req.stop;
   if (req.n !== undefined) g["candidateCount"] = req.n;
@@ -107,8 +108,10 @@ function generationConfig(req: ChatRequest): JsonObject {
       g["responseJsonSchema"] = parseClientJson(rf.jsonSchema, "response_format.json_schema.schema");
     }
   }
-  const budget = THINKING_BUDGET[req.reasoningEffort];
-  if (budget !== undefined) g["thinkingConfig"] = { thinkingBudget: budget, includeThoughts: true };
+  // An explicit budget wins over the effort; 0 turns thinking off where the model allows it.
+  const budget = req.thinkingBudgetTokens ?? THINKING_BUDGET[req.reasoningEffort];
+  if (budget === 0) g["thinkingConfig"] = { thinkingBudget: 0 };
+  else if (budget !== undefined) g["thinkingConfig"] = { thinkingBudget: budget, includeThoughts: true };
   return g;
 }
 

@@ -31,6 +31,7 @@ export function parseGeminiResponse(body: unknown): ChatResult {
             : [{ part: { case: "text" as const, value: parts.text } }],
         contentIsText: true,
         toolCalls: parts.toolCalls,
+        reasoningContent: parts.thoughts,
       },
     };
   });
@@ -39,7 +40,7 @@ export function parseGeminiResponse(body: unknown): ChatResult {
     choices.push({
       index: 0,
       finishReason: "content_filter",
-      message: { role: "assistant", content: [], contentIsText: true, toolCalls: [] },
+      message: { role: "assistant", content: [], contentIsText: true, toolCalls: [], reasoningContent: "" },
     });
   }
   const response = create(ChatResponseSchema, {

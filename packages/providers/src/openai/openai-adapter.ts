@@ -35,7 +35,7 @@ export function createOpenAiAdapter(dialect: OpenAiDialect): ProviderAdapter {
       });
     },
     parseResponse(_status, body) {
-      return parseOpenAiResponse(dialect.displayName, body);
+      return parseOpenAiResponse(dialect.displayName, body, dialect.lenient);
     },
     createStreamDecoder() {
       return new OpenAiStreamDecoder({ provider: dialect.displayName, lenient: dialect.lenient });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import type { GatewayError } from "@switchyard/common";
-import { ChatRequestSchema, EmbedRequestSchema } from "@switchyard/proto";
+import { CacheControlSchema, ChatRequestSchema, EmbedRequestSchema } from "@switchyard/proto";
 import {
   assertCutStreamThrows,
   contentOf,
@@ -19,6 +19,9 @@ import {
   toolConversation,
   WEATHER_PARAMS,
 } from "../testing/requests.js";
+import { azure } from "../azure/azure.js";
+import { mistral } from "../mistral/mistral.js";
+import { openaiCompatible } from "../openai-compatible/openai-compatible.js";
 import { openai } from "./openai.js";
 
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
@@ -132,6 +135,32 @@ describe("openai request", () => {
     assert.equal(body["reasoning_effort"], "high");
   });
 
+  it("sends none of the Anthropic-only fields upstream, in any OpenAI dialect", async () => {
+    const cache = create(CacheControlSchema, { type: "ephemeral", ttl: "1h" });
+    const rich = toolConversation();
+    rich.thinkingBudgetTokens = 8000;
+    rich.topK = 40;
+    rich.anthropicVersion = "2023-06-01";
+    rich.anthropicBeta = ["interleaved-thinking-2025-05-14"];
+    const [system, user, assistant, tool] = rich.messages;
+    assert.ok(system && user && assistant && tool);
+    system.cacheControl = cache;
+    for (const p of user.content) p.cacheControl = cache;
+    assistant.reasoningContent = "Need the tool.";
+    assistant.reasoningSignature = "EqQBsig";
+    assistant.redactedReasoning = ["EmwKAhgB"];
+    assistant.cacheControl = cache;
+    tool.toolError = true;
+    for (const tl of rich.tools) tl.cacheControl = cache;
+    for (const adapter of [openai, azure, mistral, openaiCompatible]) {
+      for (const stream of [false, true]) {
+        const plain = (await adapter.buildRequest(toolConversation(), t, stream)).body;
+        assert.equal((await adapter.buildRequest(rich, t, stream)).body, plain, adapter.id);
+        assert.doesNotMatch(plain, /reasoning|signature|cache_control|top_k|thinking|anthropic|is_error/);
+      }
+    }
+  });
+
   it("rejects tool parameters that are not JSON, naming the field", async () => {
     const req = create(ChatRequestSchema, {
       tools: [{ type: "function", function: { name: "f", parametersJson: "{oops" } }],
@@ -170,6 +199,30 @@ describe("openai response", () => {
       audioCompletionTokens: 0,
       cacheWrite1hTokens: 0,
     });
+  });
+  it("returns reasoning_content of a unary answer as the message's reasoning", () => {
+    const answer = (message: Record<string, unknown>): unknown => ({
+      id: "chatcmpl-r",
+      created: 1,
+      model: "deepseek-reasoner",
+      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: "stop" }],
+    });
+    const m = openai.parseResponse(200, answer({ content: "42", reasoning_content: "Six by seven… 🤔" }))
+      .response.choices[0]?.message;
+    assert.equal(m?.reasoningContent, "Six by seven… 🤔");
+    assert.equal(m?.content[0]?.part.value, "42");
+    // OpenRouter's `reasoning` only where the dialect is lenient.
+    const openRouter = answer({ content: "42", reasoning: "Six by seven." });
+    assert.equal(openai.parseResponse(200, openRouter).response.choices[0]?.message?.reasoningContent, "");
+    assert.equal(
+      openaiCompatible.parseResponse(200, openRouter).response.choices[0]?.message?.reasoningContent,
+      "Six by seven.",
+    );
+    assert.equal(
+      openai.parseResponse(200, readJsonFixture(fixture("tool-calls.json"))).response.choices[0]?.message
+        ?.reasoningContent,
+      "",
+    );
   });
 });
 

@@ -52,6 +52,10 @@ function content(m: Message, field: string): unknown {
   return m.content.map((p, i) => contentPartToOpenAi(p, `${field}.content[${i}]`));
 }
 
+/**
+ * Reasoning (and its signature), tool_error and cache_control stay behind: OpenAI has no such
+ * message fields and some models reject unknown ones; DeepSeek rejects reasoning_content in input.
+ */
 export function messageToOpenAi(m: Message, field: string): JsonObject {
   const out: JsonObject = { role: m.role, content: content(m, field) };
   if (m.name !== "") out["name"] = m.name;
@@ -125,6 +129,9 @@ export function toOpenAiBody(req: ChatRequest, opts: OpenAiBodyOptions): JsonObj
   put(body, "presence_penalty", req.presencePenalty);
   put(body, "frequency_penalty", req.frequencyPenalty);
   if (req.user !== "") body["user"] = req.user;
+  // Not thinking_budget_tokens → reasoning_effort: Claude Code asks for thinking by default, and a
+  // non-reasoning OpenAI model rejects reasoning_effort. top_k and the anthropic_* fields have no
+  // OpenAI equivalent and are not sent either.
   if (req.reasoningEffort !== "") body["reasoning_effort"] = req.reasoningEffort;
   put(body, "logprobs", req.logprobs);
   put(body, "top_logprobs", req.topLogprobs);

@@ -18,7 +18,8 @@ function messageContent(value: unknown): PartInit[] {
   return text === "" ? [] : [{ part: { case: "text", value: text } }];
 }
 
-export function parseOpenAiResponse(provider: string, body: unknown): ChatResult {
+/** `lenient`: also read OpenRouter's `reasoning` where `reasoning_content` (DeepSeek, vLLM) is absent. */
+export function parseOpenAiResponse(provider: string, body: unknown, lenient = false): ChatResult {
   if (!isObject(body))
     throw new GatewayError("upstream_error", `${provider} returned a body that is not a JSON object`, {
       retryable: false,
@@ -34,6 +35,7 @@ export function parseOpenAiResponse(provider: string, body: unknown): ChatResult
     choices: arr(body["choices"]).map((c, ci) => {
       const choice = obj(c);
       const m = obj(choice["message"]);
+      const reasoning = m["reasoning_content"] ?? (lenient ? m["reasoning"] : undefined);
       const toolCalls = arr(m["tool_calls"]).map((t, ti) => {
         const call = obj(t);
         const fn = obj(call["function"]);
@@ -54,6 +56,7 @@ export function parseOpenAiResponse(provider: string, body: unknown): ChatResult
           contentIsText: true,
           toolCalls,
           refusal: str(m["refusal"]),
+          reasoningContent: str(reasoning),
         },
       };
     }),

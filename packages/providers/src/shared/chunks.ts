@@ -19,8 +19,9 @@ export function makeChunk(
   meta: ChunkMeta,
   delta: MessageInitShape<typeof DeltaSchema>,
   finishReason = "",
+  stopSequence = "",
 ): ChatChunk {
-  return create(ChatChunkSchema, { ...meta, choices: [{ index: 0, delta, finishReason }] });
+  return create(ChatChunkSchema, { ...meta, choices: [{ index: 0, delta, finishReason, stopSequence }] });
 }
 
 /** The first delta of a tool call: carries id, type and name (and any arguments already known). */

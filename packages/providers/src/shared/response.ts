@@ -12,6 +12,14 @@ export interface AssistantTurn {
   finishReason: string;
   usage: Usage;
   refusal?: string;
+  /** The reasoning the model gave before answering (thinking blocks, reasoningContent). */
+  reasoning?: string;
+  /** Anthropic's signature of that reasoning. */
+  reasoningSignature?: string;
+  /** Anthropic redacted_thinking data, in order. */
+  redactedReasoning?: string[];
+  /** The request stop sequence that ended the answer, where the upstream says. */
+  stopSequence?: string;
 }
 
 export function assistantResponse(turn: AssistantTurn): ChatResponse {
@@ -24,6 +32,7 @@ export function assistantResponse(turn: AssistantTurn): ChatResponse {
       {
         index: 0,
         finishReason: turn.finishReason,
+        stopSequence: turn.stopSequence ?? "",
         message: {
           role: "assistant",
           content:
@@ -33,6 +42,9 @@ export function assistantResponse(turn: AssistantTurn): ChatResponse {
           contentIsText: true,
           toolCalls: turn.toolCalls,
           refusal: turn.refusal ?? "",
+          reasoningContent: turn.reasoning ?? "",
+          reasoningSignature: turn.reasoningSignature ?? "",
+          redactedReasoning: turn.redactedReasoning ?? [],
         },
       },
     ],

@@ -10,7 +10,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/chat.proto.
  */
 export const file_switchyard_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("Chhzd2l0Y2h5YXJkL3YxL2NoYXQucHJvdG8SDXN3aXRjaHlhcmQudjEiogYKC0NoYXRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEigKCG1lc3NhZ2VzGAIgAygLMhYuc3dpdGNoeWFyZC52MS5NZXNzYWdlEiIKBXRvb2xzGAMgAygLMhMuc3dpdGNoeWFyZC52MS5Ub29sEi4KC3Rvb2xfY2hvaWNlGAQgASgLMhkuc3dpdGNoeWFyZC52MS5Ub29sQ2hvaWNlEiAKE3BhcmFsbGVsX3Rvb2xfY2FsbHMYBSABKAhIAIgBARI2Cg9yZXNwb25zZV9mb3JtYXQYBiABKAsyHS5zd2l0Y2h5YXJkLnYxLlJlc3BvbnNlRm9ybWF0EhgKC3RlbXBlcmF0dXJlGAcgASgBSAGIAQESEgoFdG9wX3AYCCABKAFIAogBARIXCgptYXhfdG9rZW5zGAkgASgNSAOIAQESDAoEc3RvcBgKIAMoCRIOCgFuGAsgASgNSASIAQESEQoEc2VlZBgMIAEoA0gFiAEBEh0KEHByZXNlbmNlX3BlbmFsdHkYDSABKAFIBogBARIeChFmcmVxdWVuY3lfcGVuYWx0eRgOIAEoAUgHiAEBEgwKBHVzZXIYDyABKAkSOgoIbWV0YWRhdGEYECADKAsyKC5zd2l0Y2h5YXJkLnYxLkNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFQoNaW5jbHVkZV91c2FnZRgRIAEoCBIYChByZWFzb25pbmdfZWZmb3J0GBIgASgJEhUKCGxvZ3Byb2JzGBMgASgISAiIAQESGQoMdG9wX2xvZ3Byb2JzGBQgASgNSAmIAQEaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhYKFF9wYXJhbGxlbF90b29sX2NhbGxzQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3BCDQoLX21heF90b2tlbnNCBAoCX25CBwoFX3NlZWRCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgsKCV9sb2dwcm9ic0IPCg1fdG9wX2xvZ3Byb2JzIr8BCgdNZXNzYWdlEgwKBHJvbGUYASABKAkSKwoHY29udGVudBgCIAMoCzIaLnN3aXRjaHlhcmQudjEuQ29udGVudFBhcnQSDAoEbmFtZRgDIAEoCRIrCgp0b29sX2NhbGxzGAQgAygLMhcuc3dpdGNoeWFyZC52MS5Ub29sQ2FsbBIUCgx0b29sX2NhbGxfaWQYBSABKAkSDwoHcmVmdXNhbBgGIAEoCRIXCg9jb250ZW50X2lzX3RleHQYByABKAgirQEKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIsCglpbWFnZV91cmwYAiABKAsyFy5zd2l0Y2h5YXJkLnYxLkltYWdlVXJsSAASMAoLaW5wdXRfYXVkaW8YAyABKAsyGS5zd2l0Y2h5YXJkLnYxLklucHV0QXVkaW9IABImCgRmaWxlGAQgASgLMhYuc3dpdGNoeWFyZC52MS5GaWxlUmVmSABCBgoEcGFydCInCghJbWFnZVVybBILCgN1cmwYASABKAkSDgoGZGV0YWlsGAIgASgJIioKCklucHV0QXVkaW8SDAoEZGF0YRgBIAEoCRIOCgZmb3JtYXQYAiABKAkiPwoHRmlsZVJlZhIPCgdmaWxlX2lkGAEgASgJEhAKCGZpbGVuYW1lGAIgASgJEhEKCWZpbGVfZGF0YRgDIAEoCSJJCgRUb29sEgwKBHR5cGUYASABKAkSMwoIZnVuY3Rpb24YAiABKAsyIS5zd2l0Y2h5YXJkLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbiJwChJGdW5jdGlvbkRlZmluaXRpb24SDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCIxCgpUb29sQ2hvaWNlEgwKBG1vZGUYASABKAkSFQoNZnVuY3Rpb25fbmFtZRgCIAEoCSJtCg5SZXNwb25zZUZvcm1hdBIMCgR0eXBlGAEgASgJEhgKEGpzb25fc2NoZW1hX25hbWUYAiABKAkSEwoLanNvbl9zY2hlbWEYAyABKAkSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCJTCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEhUKDWZ1bmN0aW9uX25hbWUYAyABKAkSFgoOYXJndW1lbnRzX2pzb24YBCABKAki+QEKBVVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYAiABKA0SFAoMdG90YWxfdG9rZW5zGAMgASgNEhUKDWNhY2hlZF90b2tlbnMYBCABKA0SGgoSY2FjaGVfd3JpdGVfdG9rZW5zGAUgASgNEhgKEHJlYXNvbmluZ190b2tlbnMYBiABKA0SGwoTYXVkaW9fcHJvbXB0X3Rva2VucxgHIAEoDRIfChdhdWRpb19jb21wbGV0aW9uX3Rva2VucxgIIAEoDRIdChVjYWNoZV93cml0ZV8xaF90b2tlbnMYCSABKA0iyQEKDENoYXRSZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEiYKB2Nob2ljZXMYBCADKAsyFS5zd2l0Y2h5YXJkLnYxLkNob2ljZRIjCgV1c2FnZRgFIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USGgoSc3lzdGVtX2ZpbmdlcnByaW50GAYgASgJEhAKCHByb3ZpZGVyGAcgASgJEhIKCmRlcGxveW1lbnQYCCABKAkiVwoGQ2hvaWNlEg0KBWluZGV4GAEgASgNEicKB21lc3NhZ2UYAiABKAsyFi5zd2l0Y2h5YXJkLnYxLk1lc3NhZ2USFQoNZmluaXNoX3JlYXNvbhgDIAEoCSKvAQoJQ2hhdENodW5rEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAMSDQoFbW9kZWwYAyABKAkSKwoHY2hvaWNlcxgEIAMoCzIaLnN3aXRjaHlhcmQudjEuQ2h1bmtDaG9pY2USIwoFdXNhZ2UYBSABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEhAKCHByb3ZpZGVyGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkiWAoLQ2h1bmtDaG9pY2USDQoFaW5kZXgYASABKA0SIwoFZGVsdGEYAiABKAsyFC5zd2l0Y2h5YXJkLnYxLkRlbHRhEhUKDWZpbmlzaF9yZWFzb24YAyABKAkiwQEKBURlbHRhEgwKBHJvbGUYASABKAkSFAoHY29udGVudBgCIAEoCUgAiAEBEjAKCnRvb2xfY2FsbHMYAyADKAsyHC5zd2l0Y2h5YXJkLnYxLlRvb2xDYWxsRGVsdGESFAoHcmVmdXNhbBgEIAEoCUgBiAEBEh4KEXJlYXNvbmluZ19jb250ZW50GAUgASgJSAKIAQFCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWxCFAoSX3JlYXNvbmluZ19jb250ZW50ImcKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEdHlwZRgDIAEoCRIVCg1mdW5jdGlvbl9uYW1lGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgJYgZwcm90bzM");
+  fileDesc("Chhzd2l0Y2h5YXJkL3YxL2NoYXQucHJvdG8SDXN3aXRjaHlhcmQudjEiswcKC0NoYXRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEigKCG1lc3NhZ2VzGAIgAygLMhYuc3dpdGNoeWFyZC52MS5NZXNzYWdlEiIKBXRvb2xzGAMgAygLMhMuc3dpdGNoeWFyZC52MS5Ub29sEi4KC3Rvb2xfY2hvaWNlGAQgASgLMhkuc3dpdGNoeWFyZC52MS5Ub29sQ2hvaWNlEiAKE3BhcmFsbGVsX3Rvb2xfY2FsbHMYBSABKAhIAIgBARI2Cg9yZXNwb25zZV9mb3JtYXQYBiABKAsyHS5zd2l0Y2h5YXJkLnYxLlJlc3BvbnNlRm9ybWF0EhgKC3RlbXBlcmF0dXJlGAcgASgBSAGIAQESEgoFdG9wX3AYCCABKAFIAogBARIXCgptYXhfdG9rZW5zGAkgASgNSAOIAQESDAoEc3RvcBgKIAMoCRIOCgFuGAsgASgNSASIAQESEQoEc2VlZBgMIAEoA0gFiAEBEh0KEHByZXNlbmNlX3BlbmFsdHkYDSABKAFIBogBARIeChFmcmVxdWVuY3lfcGVuYWx0eRgOIAEoAUgHiAEBEgwKBHVzZXIYDyABKAkSOgoIbWV0YWRhdGEYECADKAsyKC5zd2l0Y2h5YXJkLnYxLkNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFQoNaW5jbHVkZV91c2FnZRgRIAEoCBIYChByZWFzb25pbmdfZWZmb3J0GBIgASgJEhUKCGxvZ3Byb2JzGBMgASgISAiIAQESGQoMdG9wX2xvZ3Byb2JzGBQgASgNSAmIAQESIwoWdGhpbmtpbmdfYnVkZ2V0X3Rva2VucxgVIAEoDUgKiAEBEhIKBXRvcF9rGBYgASgNSAuIAQESGQoRYW50aHJvcGljX3ZlcnNpb24YFyABKAkSFgoOYW50aHJvcGljX2JldGEYGCADKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhYKFF9wYXJhbGxlbF90b29sX2NhbGxzQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3BCDQoLX21heF90b2tlbnNCBAoCX25CBwoFX3NlZWRCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgsKCV9sb2dwcm9ic0IPCg1fdG9wX2xvZ3Byb2JzQhkKF190aGlua2luZ19idWRnZXRfdG9rZW5zQggKBl90b3BfayLbAgoHTWVzc2FnZRIMCgRyb2xlGAEgASgJEisKB2NvbnRlbnQYAiADKAsyGi5zd2l0Y2h5YXJkLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkSKwoKdG9vbF9jYWxscxgEIAMoCzIXLnN3aXRjaHlhcmQudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAUgASgJEg8KB3JlZnVzYWwYBiABKAkSFwoPY29udGVudF9pc190ZXh0GAcgASgIEhkKEXJlYXNvbmluZ19jb250ZW50GAggASgJEhsKE3JlYXNvbmluZ19zaWduYXR1cmUYCSABKAkSGgoScmVkYWN0ZWRfcmVhc29uaW5nGAogAygJEhIKCnRvb2xfZXJyb3IYCyABKAgSMgoNY2FjaGVfY29udHJvbBgMIAEoCzIbLnN3aXRjaHlhcmQudjEuQ2FjaGVDb250cm9sIikKDENhY2hlQ29udHJvbBIMCgR0eXBlGAEgASgJEgsKA3R0bBgCIAEoCSLhAQoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiwKCWltYWdlX3VybBgCIAEoCzIXLnN3aXRjaHlhcmQudjEuSW1hZ2VVcmxIABIwCgtpbnB1dF9hdWRpbxgDIAEoCzIZLnN3aXRjaHlhcmQudjEuSW5wdXRBdWRpb0gAEiYKBGZpbGUYBCABKAsyFi5zd2l0Y2h5YXJkLnYxLkZpbGVSZWZIABIyCg1jYWNoZV9jb250cm9sGAUgASgLMhsuc3dpdGNoeWFyZC52MS5DYWNoZUNvbnRyb2xCBgoEcGFydCInCghJbWFnZVVybBILCgN1cmwYASABKAkSDgoGZGV0YWlsGAIgASgJIioKCklucHV0QXVkaW8SDAoEZGF0YRgBIAEoCRIOCgZmb3JtYXQYAiABKAkiPwoHRmlsZVJlZhIPCgdmaWxlX2lkGAEgASgJEhAKCGZpbGVuYW1lGAIgASgJEhEKCWZpbGVfZGF0YRgDIAEoCSJ9CgRUb29sEgwKBHR5cGUYASABKAkSMwoIZnVuY3Rpb24YAiABKAsyIS5zd2l0Y2h5YXJkLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbhIyCg1jYWNoZV9jb250cm9sGAMgASgLMhsuc3dpdGNoeWFyZC52MS5DYWNoZUNvbnRyb2wicAoSRnVuY3Rpb25EZWZpbml0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJEhMKBnN0cmljdBgEIAEoCEgAiAEBQgkKB19zdHJpY3QiMQoKVG9vbENob2ljZRIMCgRtb2RlGAEgASgJEhUKDWZ1bmN0aW9uX25hbWUYAiABKAkibQoOUmVzcG9uc2VGb3JtYXQSDAoEdHlwZRgBIAEoCRIYChBqc29uX3NjaGVtYV9uYW1lGAIgASgJEhMKC2pzb25fc2NoZW1hGAMgASgJEhMKBnN0cmljdBgEIAEoCEgAiAEBQgkKB19zdHJpY3QiUwoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIVCg1mdW5jdGlvbl9uYW1lGAMgASgJEhYKDmFyZ3VtZW50c19qc29uGAQgASgJIvkBCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgNEhQKDHRvdGFsX3Rva2VucxgDIAEoDRIVCg1jYWNoZWRfdG9rZW5zGAQgASgNEhoKEmNhY2hlX3dyaXRlX3Rva2VucxgFIAEoDRIYChByZWFzb25pbmdfdG9rZW5zGAYgASgNEhsKE2F1ZGlvX3Byb21wdF90b2tlbnMYByABKA0SHwoXYXVkaW9fY29tcGxldGlvbl90b2tlbnMYCCABKA0SHQoVY2FjaGVfd3JpdGVfMWhfdG9rZW5zGAkgASgNIskBCgxDaGF0UmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRImCgdjaG9pY2VzGAQgAygLMhUuc3dpdGNoeWFyZC52MS5DaG9pY2USIwoFdXNhZ2UYBSABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEhoKEnN5c3RlbV9maW5nZXJwcmludBgGIAEoCRIQCghwcm92aWRlchgHIAEoCRISCgpkZXBsb3ltZW50GAggASgJIm4KBkNob2ljZRINCgVpbmRleBgBIAEoDRInCgdtZXNzYWdlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5NZXNzYWdlEhUKDWZpbmlzaF9yZWFzb24YAyABKAkSFQoNc3RvcF9zZXF1ZW5jZRgEIAEoCSKvAQoJQ2hhdENodW5rEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAMSDQoFbW9kZWwYAyABKAkSKwoHY2hvaWNlcxgEIAMoCzIaLnN3aXRjaHlhcmQudjEuQ2h1bmtDaG9pY2USIwoFdXNhZ2UYBSABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEhAKCHByb3ZpZGVyGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkibwoLQ2h1bmtDaG9pY2USDQoFaW5kZXgYASABKA0SIwoFZGVsdGEYAiABKAsyFC5zd2l0Y2h5YXJkLnYxLkRlbHRhEhUKDWZpbmlzaF9yZWFzb24YAyABKAkSFQoNc3RvcF9zZXF1ZW5jZRgEIAEoCSL7AQoFRGVsdGESDAoEcm9sZRgBIAEoCRIUCgdjb250ZW50GAIgASgJSACIAQESMAoKdG9vbF9jYWxscxgDIAMoCzIcLnN3aXRjaHlhcmQudjEuVG9vbENhbGxEZWx0YRIUCgdyZWZ1c2FsGAQgASgJSAGIAQESHgoRcmVhc29uaW5nX2NvbnRlbnQYBSABKAlIAogBARIgChNyZWFzb25pbmdfc2lnbmF0dXJlGAYgASgJSAOIAQFCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWxCFAoSX3JlYXNvbmluZ19jb250ZW50QhYKFF9yZWFzb25pbmdfc2lnbmF0dXJlImcKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEdHlwZRgDIAEoCRIVCg1mdW5jdGlvbl9uYW1lGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgJYgZwcm90bzM");
 
 /**
  * @generated from message switchyard.v1.ChatRequest
@@ -125,6 +125,34 @@ export type ChatRequest = Message$1<"switchyard.v1.ChatRequest"> & {
    * @generated from field: optional uint32 top_logprobs = 20;
    */
   topLogprobs?: number | undefined;
+
+  /**
+   * Anthropic extended thinking budget in tokens (`thinking.budget_tokens`); when set it wins over
+   * reasoning_effort for upstreams that take a budget, and maps to an effort for the others.
+   *
+   * @generated from field: optional uint32 thinking_budget_tokens = 21;
+   */
+  thinkingBudgetTokens?: number | undefined;
+
+  /**
+   * Sample from the top K tokens only (Anthropic, Gemini); dropped by upstreams without it.
+   *
+   * @generated from field: optional uint32 top_k = 22;
+   */
+  topK?: number | undefined;
+
+  /**
+   * The Anthropic door's `anthropic-version` and `anthropic-beta` headers, forwarded unchanged to
+   * Anthropic upstreams and ignored by the others.
+   *
+   * @generated from field: string anthropic_version = 23;
+   */
+  anthropicVersion: string;
+
+  /**
+   * @generated from field: repeated string anthropic_beta = 24;
+   */
+  anthropicBeta: string[];
 };
 
 /**
@@ -182,6 +210,43 @@ export type Message = Message$1<"switchyard.v1.Message"> & {
    * @generated from field: bool content_is_text = 7;
    */
   contentIsText: boolean;
+
+  /**
+   * Assistant turns: the reasoning the model gave before answering (OpenAI-compatible
+   * `reasoning_content`, Anthropic thinking blocks, Gemini thoughts, Bedrock reasoningContent).
+   *
+   * @generated from field: string reasoning_content = 8;
+   */
+  reasoningContent: string;
+
+  /**
+   * Anthropic's signature of that reasoning, required to send thinking back in a later turn.
+   *
+   * @generated from field: string reasoning_signature = 9;
+   */
+  reasoningSignature: string;
+
+  /**
+   * Anthropic redacted_thinking blocks (their opaque `data`), passed back unchanged.
+   *
+   * @generated from field: repeated string redacted_reasoning = 10;
+   */
+  redactedReasoning: string[];
+
+  /**
+   * Tool turns: the tool reported a failure (Anthropic tool_result `is_error`).
+   *
+   * @generated from field: bool tool_error = 11;
+   */
+  toolError: boolean;
+
+  /**
+   * A prompt-caching breakpoint after this whole message (Anthropic `cache_control` on a
+   * tool_result or tool_use block); dropped by upstreams without one.
+   *
+   * @generated from field: switchyard.v1.CacheControl cache_control = 12;
+   */
+  cacheControl?: CacheControl | undefined;
 };
 
 /**
@@ -190,6 +255,34 @@ export type Message = Message$1<"switchyard.v1.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_chat, 1);
+
+/**
+ * Anthropic prompt caching: cache the prompt up to and including the part that carries it.
+ *
+ * @generated from message switchyard.v1.CacheControl
+ */
+export type CacheControl = Message$1<"switchyard.v1.CacheControl"> & {
+  /**
+   * "ephemeral".
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * "5m" or "1h"; "" = the provider default.
+   *
+   * @generated from field: string ttl = 2;
+   */
+  ttl: string;
+};
+
+/**
+ * Describes the message switchyard.v1.CacheControl.
+ * Use `create(CacheControlSchema)` to create a new message.
+ */
+export const CacheControlSchema: GenMessage<CacheControl> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_chat, 2);
 
 /**
  * @generated from message switchyard.v1.ContentPart
@@ -223,6 +316,13 @@ export type ContentPart = Message$1<"switchyard.v1.ContentPart"> & {
     value: FileRef;
     case: "file";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * A prompt-caching breakpoint on this part (Anthropic); dropped by upstreams without one.
+   *
+   * @generated from field: switchyard.v1.CacheControl cache_control = 5;
+   */
+  cacheControl?: CacheControl | undefined;
 };
 
 /**
@@ -230,7 +330,7 @@ export type ContentPart = Message$1<"switchyard.v1.ContentPart"> & {
  * Use `create(ContentPartSchema)` to create a new message.
  */
 export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 2);
+  messageDesc(file_switchyard_v1_chat, 3);
 
 /**
  * @generated from message switchyard.v1.ImageUrl
@@ -256,7 +356,7 @@ export type ImageUrl = Message$1<"switchyard.v1.ImageUrl"> & {
  * Use `create(ImageUrlSchema)` to create a new message.
  */
 export const ImageUrlSchema: GenMessage<ImageUrl> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 3);
+  messageDesc(file_switchyard_v1_chat, 4);
 
 /**
  * @generated from message switchyard.v1.InputAudio
@@ -282,7 +382,7 @@ export type InputAudio = Message$1<"switchyard.v1.InputAudio"> & {
  * Use `create(InputAudioSchema)` to create a new message.
  */
 export const InputAudioSchema: GenMessage<InputAudio> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 4);
+  messageDesc(file_switchyard_v1_chat, 5);
 
 /**
  * @generated from message switchyard.v1.FileRef
@@ -311,7 +411,7 @@ export type FileRef = Message$1<"switchyard.v1.FileRef"> & {
  * Use `create(FileRefSchema)` to create a new message.
  */
 export const FileRefSchema: GenMessage<FileRef> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 5);
+  messageDesc(file_switchyard_v1_chat, 6);
 
 /**
  * @generated from message switchyard.v1.Tool
@@ -328,6 +428,13 @@ export type Tool = Message$1<"switchyard.v1.Tool"> & {
    * @generated from field: switchyard.v1.FunctionDefinition function = 2;
    */
   function?: FunctionDefinition | undefined;
+
+  /**
+   * A prompt-caching breakpoint after the tool definitions up to this one (Anthropic).
+   *
+   * @generated from field: switchyard.v1.CacheControl cache_control = 3;
+   */
+  cacheControl?: CacheControl | undefined;
 };
 
 /**
@@ -335,7 +442,7 @@ export type Tool = Message$1<"switchyard.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 6);
+  messageDesc(file_switchyard_v1_chat, 7);
 
 /**
  * @generated from message switchyard.v1.FunctionDefinition
@@ -369,7 +476,7 @@ export type FunctionDefinition = Message$1<"switchyard.v1.FunctionDefinition"> &
  * Use `create(FunctionDefinitionSchema)` to create a new message.
  */
 export const FunctionDefinitionSchema: GenMessage<FunctionDefinition> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 7);
+  messageDesc(file_switchyard_v1_chat, 8);
 
 /**
  * @generated from message switchyard.v1.ToolChoice
@@ -393,7 +500,7 @@ export type ToolChoice = Message$1<"switchyard.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 8);
+  messageDesc(file_switchyard_v1_chat, 9);
 
 /**
  * @generated from message switchyard.v1.ResponseFormat
@@ -429,7 +536,7 @@ export type ResponseFormat = Message$1<"switchyard.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 9);
+  messageDesc(file_switchyard_v1_chat, 10);
 
 /**
  * @generated from message switchyard.v1.ToolCall
@@ -465,7 +572,7 @@ export type ToolCall = Message$1<"switchyard.v1.ToolCall"> & {
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 10);
+  messageDesc(file_switchyard_v1_chat, 11);
 
 /**
  * @generated from message switchyard.v1.Usage
@@ -530,7 +637,7 @@ export type Usage = Message$1<"switchyard.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 11);
+  messageDesc(file_switchyard_v1_chat, 12);
 
 /**
  * @generated from message switchyard.v1.ChatResponse
@@ -588,7 +695,7 @@ export type ChatResponse = Message$1<"switchyard.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 12);
+  messageDesc(file_switchyard_v1_chat, 13);
 
 /**
  * @generated from message switchyard.v1.Choice
@@ -610,6 +717,13 @@ export type Choice = Message$1<"switchyard.v1.Choice"> & {
    * @generated from field: string finish_reason = 3;
    */
   finishReason: string;
+
+  /**
+   * Which of the request's stop sequences ended the answer, where the upstream says (Anthropic).
+   *
+   * @generated from field: string stop_sequence = 4;
+   */
+  stopSequence: string;
 };
 
 /**
@@ -617,7 +731,7 @@ export type Choice = Message$1<"switchyard.v1.Choice"> & {
  * Use `create(ChoiceSchema)` to create a new message.
  */
 export const ChoiceSchema: GenMessage<Choice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 13);
+  messageDesc(file_switchyard_v1_chat, 14);
 
 /**
  * One streamed piece, shaped like OpenAI's chat.completion.chunk.
@@ -646,7 +760,9 @@ export type ChatChunk = Message$1<"switchyard.v1.ChatChunk"> & {
   choices: ChunkChoice[];
 
   /**
-   * Only on the final usage chunk (include_usage).
+   * On the first chunk, the prompt-side usage when the upstream reports it at the start
+   * (Anthropic message_start), for doors that announce it there. The final usage travels in
+   * StreamDone, never here.
    *
    * @generated from field: switchyard.v1.Usage usage = 5;
    */
@@ -668,7 +784,7 @@ export type ChatChunk = Message$1<"switchyard.v1.ChatChunk"> & {
  * Use `create(ChatChunkSchema)` to create a new message.
  */
 export const ChatChunkSchema: GenMessage<ChatChunk> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 14);
+  messageDesc(file_switchyard_v1_chat, 15);
 
 /**
  * @generated from message switchyard.v1.ChunkChoice
@@ -688,6 +804,13 @@ export type ChunkChoice = Message$1<"switchyard.v1.ChunkChoice"> & {
    * @generated from field: string finish_reason = 3;
    */
   finishReason: string;
+
+  /**
+   * As Choice.stop_sequence, on the chunk that carries the finish_reason.
+   *
+   * @generated from field: string stop_sequence = 4;
+   */
+  stopSequence: string;
 };
 
 /**
@@ -695,7 +818,7 @@ export type ChunkChoice = Message$1<"switchyard.v1.ChunkChoice"> & {
  * Use `create(ChunkChoiceSchema)` to create a new message.
  */
 export const ChunkChoiceSchema: GenMessage<ChunkChoice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 15);
+  messageDesc(file_switchyard_v1_chat, 16);
 
 /**
  * @generated from message switchyard.v1.Delta
@@ -727,6 +850,13 @@ export type Delta = Message$1<"switchyard.v1.Delta"> & {
    * @generated from field: optional string reasoning_content = 5;
    */
   reasoningContent?: string | undefined;
+
+  /**
+   * Anthropic's signature of the reasoning, sent once the thinking block is complete.
+   *
+   * @generated from field: optional string reasoning_signature = 6;
+   */
+  reasoningSignature?: string | undefined;
 };
 
 /**
@@ -734,7 +864,7 @@ export type Delta = Message$1<"switchyard.v1.Delta"> & {
  * Use `create(DeltaSchema)` to create a new message.
  */
 export const DeltaSchema: GenMessage<Delta> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 16);
+  messageDesc(file_switchyard_v1_chat, 17);
 
 /**
  * @generated from message switchyard.v1.ToolCallDelta
@@ -773,5 +903,5 @@ export type ToolCallDelta = Message$1<"switchyard.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 17);
+  messageDesc(file_switchyard_v1_chat, 18);
 

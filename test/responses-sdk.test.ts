@@ -1,0 +1,177 @@
+// The official openai SDK's `responses.create` and the Vercel AI SDK's default provider (which
+// calls /v1/responses) against the gateway's Responses door: text, streaming, a function-call
+// round trip and structured output, through an OpenAI-protocol deployment and an Anthropic one.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, jsonSchema, streamText, tool } from "ai";
+import OpenAI from "openai";
+import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+
+const weather = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather for a city",
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string" } },
+    required: ["city"],
+    additionalProperties: false,
+  },
+  strict: true,
+};
+
+describe("Responses door against the gateway", () => {
+  let gw: GatewayUnderTest;
+  let client: OpenAI;
+
+  before(async () => {
+    gw = await startGateway();
+    client = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev, maxRetries: 0 });
+  });
+  after(() => gw?.stop());
+
+  for (const model of ["mock-gpt", "mock-claude"]) {
+    describe(`openai SDK responses.create through ${model}`, () => {
+      it("answers text", async () => {
+        const res = await client.responses.create({
+          model,
+          instructions: "be brief",
+          input: "hello there",
+        });
+        assert.equal(res.object, "response");
+        assert.equal(res.status, "completed");
+        assert.equal(res.model, model);
+        assert.match(res.output_text, /\w+/);
+        assert.ok((res.usage?.input_tokens ?? 0) > 0 && (res.usage?.output_tokens ?? 0) > 0);
+      });
+
+      it("streams the Responses events, ending in response.completed", async () => {
+        const stream = await client.responses.create({ model, input: "stream a few words", stream: true });
+        const types: string[] = [];
+        let text = "";
+        let completed: OpenAI.Responses.Response | undefined;
+        for await (const event of stream) {
+          types.push(event.type);
+          if (event.type === "response.output_text.delta") text += event.delta;
+          if (event.type === "response.completed") completed = event.response;
+        }
+        assert.equal(types[0], "response.created");
+        assert.equal(types.at(-1), "response.completed");
+        assert.ok(types.includes("response.output_item.added"));
+        assert.match(text, /\w+/);
+        assert.equal(completed?.output_text ?? text, text);
+        assert.ok((completed?.usage?.output_tokens ?? 0) > 0);
+      });
+
+      it("makes a function-call round trip", async () => {
+        const first = await client.responses.create({
+          model,
+          tools: [weather],
+          input: "weather in Paris? [mock:tools=1]",
+        });
+        const call = first.output.find((o) => o.type === "function_call");
+        assert.ok(call !== undefined && call.type === "function_call");
+        assert.equal(call.name, "get_weather");
+        assert.equal(typeof (JSON.parse(call.arguments) as { city: unknown }).city, "string");
+        const second = await client.responses.create({
+          model,
+          tools: [weather],
+          input: [
+            { role: "user", content: "weather in Paris? [mock:tools=1]" },
+            call,
+            { type: "function_call_output", call_id: call.call_id, output: "18°C and sunny" },
+          ],
+        });
+        assert.equal(second.status, "completed");
+        assert.match(second.output_text, /\w+/);
+      });
+
+      it("answers structured output that parses against the schema", async () => {
+        const res = await client.responses.create({
+          model,
+          input: "describe a city",
+          text: {
+            format: {
+              type: "json_schema",
+              name: "city",
+              strict: true,
+              schema: {
+                type: "object",
+                properties: { name: { type: "string" }, population: { type: "integer" } },
+                required: ["name", "population"],
+                additionalProperties: false,
+              },
+            },
+          },
+        });
+        const parsed = JSON.parse(res.output_text) as { name: unknown; population: unknown };
+        assert.equal(typeof parsed.name, "string");
+        assert.equal(typeof parsed.population, "number");
+      });
+    });
+  }
+
+  it("refuses previous_response_id with a 400 naming it (the door keeps no state)", async () => {
+    await assert.rejects(
+      client.responses.create({ model: "mock-gpt", input: "again", previous_response_id: "resp_123" }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === "previous_response_id",
+    );
+    await assert.rejects(
+      client.responses.create({ model: "mock-gpt", input: [] }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === "input",
+    );
+  });
+
+  describe("Vercel AI SDK, default provider path (openai(model) → /v1/responses)", () => {
+    const provider = () => createOpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev });
+
+    it("generates text", async () => {
+      const { text, usage, finishReason } = await generateText({
+        model: provider()("mock-gpt"),
+        prompt: "hello from the AI SDK",
+        maxRetries: 0,
+      });
+      assert.match(text, /\w+/);
+      assert.equal(finishReason, "stop");
+      assert.ok((usage.inputTokens ?? 0) > 0 && (usage.outputTokens ?? 0) > 0);
+      const seen = gw.mock.requests().at(-1);
+      assert.equal(seen?.path.endsWith("/chat/completions"), true, "the upstream got a chat call");
+    });
+
+    it("streams text", async () => {
+      const result = streamText({
+        model: provider()("mock-claude"),
+        prompt: "stream from the AI SDK",
+        maxRetries: 0,
+      });
+      let text = "";
+      for await (const piece of result.textStream) text += piece;
+      assert.match(text, /\w+/);
+      assert.equal(await result.finishReason, "stop");
+    });
+
+    it("calls a tool and goes on with its result", async () => {
+      const { steps, text } = await generateText({
+        model: provider()("mock-gpt"),
+        prompt: "weather in Rome? [mock:tools=1]",
+        tools: {
+          get_weather: tool({
+            description: "Weather for a city",
+            inputSchema: jsonSchema<{ city: string }>({
+              type: "object",
+              properties: { city: { type: "string" } },
+              required: ["city"],
+            }),
+            execute: ({ city }) => Promise.resolve(`${city}: 18°C`),
+          }),
+        },
+        stopWhen: ({ steps: s }) => s.length >= 2,
+        maxRetries: 0,
+      });
+      assert.equal(steps[0]?.toolCalls[0]?.toolName, "get_weather");
+      assert.equal(steps.length, 2);
+      assert.match(text, /\w+/);
+    });
+  });
+});
