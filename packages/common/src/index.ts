@@ -41,5 +41,6 @@ export * from "./batches/batch-workflow.js";
 export * from "./kv-records.js";
 export * from "./chains/chain-config.js";
 export * from "./chains/chain-run.js";
+export * from "./responses/response-store.js";
 export * from "./chains/chain-workflow.js";
 export * from "./object-names.js";

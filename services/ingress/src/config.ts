@@ -41,6 +41,23 @@ const spec = {
    * batch_expired. Shorter only to try expiry out (tests, staging).
    */
   batchWindowSeconds: env("SWITCHYARD_BATCH_WINDOW_SECONDS", settings.positiveInt().default(24 * 3600)),
+  /**
+   * How long the Responses door keeps a response made with store: true (for previous_response_id,
+   * item_reference, GET and DELETE), in seconds; 0 keeps nothing (every call is store: false).
+   */
+  responsesTtlSeconds: env(
+    "SWITCHYARD_RESPONSES_TTL_SECONDS",
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3600),
+  ),
+  /** The most the stored responses may take in NATS; past it the oldest go first. */
+  responsesMaxBytes: env(
+    "SWITCHYARD_RESPONSES_MAX_BYTES",
+    settings.positiveInt().default(1024 * 1024 * 1024),
+  ),
   /** Where batches run (docs/batches.md); the interactive doors do not need it. */
   temporalAddress: env("SWITCHYARD_TEMPORAL_ADDRESS", z.string().default("127.0.0.1:7233")),
   temporalNamespace: env("SWITCHYARD_TEMPORAL_NAMESPACE", z.string().default("default")),

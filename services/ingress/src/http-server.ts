@@ -3,7 +3,7 @@
 // when asked with anthropic-version), OpenAI's Responses API (/v1/responses), and the files,
 // batches and chains APIs. Errors use the door's own error JSON with the matching status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { GatewayError, listen, sendJson, type Logger } from "@switchyard/common";
+import { GatewayError, listen, sendJson, type Logger, type ResponseStore } from "@switchyard/common";
 import { RequestKind } from "@switchyard/proto";
 import { Counter, type Registry } from "prom-client";
 import { anthropicCountTokens, anthropicMessages } from "./anthropic-door.js";
@@ -31,8 +31,10 @@ export interface HttpDoorOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
-  /** Files, batches and chains: answered by their own modules after the key is checked. */
+  /** Files, batches, chains, stored responses: answered by their own modules after the key is checked. */
   apis?: readonly HttpApi[];
+  /** Where the Responses door keeps responses made with store: true; without one it is stateless. */
+  responseStore?: ResponseStore;
 }
 
 export interface HttpDoor {
@@ -91,15 +93,6 @@ function sendError(
 const openaiModelJson = (id: string) => ({ id, object: "model", created: 0, owned_by: "switchyard" });
 const openaiModelList = (ids: string[]) => ({ object: "list", data: ids.map(openaiModelJson) });
 
-/** The pipeline's calls by path: each door's handler and the request kind it makes. */
-const CALLS: Record<string, { kind: RequestKind; handle: (d: DoorCall) => Promise<string> }> = {
-  "/v1/chat/completions": { kind: RequestKind.CHAT, handle: openaiChat },
-  "/v1/embeddings": { kind: RequestKind.EMBED, handle: openaiEmbeddings },
-  "/v1/messages": { kind: RequestKind.CHAT, handle: anthropicMessages },
-  "/v1/messages/count_tokens": { kind: RequestKind.CHAT, handle: anthropicCountTokens },
-  "/v1/responses": { kind: RequestKind.CHAT, handle: responsesCreate },
-};
-
 export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
   const { gateway, log } = opts;
   const requests = new Counter({
@@ -108,6 +101,15 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     labelNames: ["route", "status"],
     registers: [opts.registry],
   });
+
+  /** The pipeline's calls by path: each door's handler and the request kind it makes. */
+  const CALLS: Record<string, { kind: RequestKind; handle: (d: DoorCall) => Promise<string> }> = {
+    "/v1/chat/completions": { kind: RequestKind.CHAT, handle: openaiChat },
+    "/v1/embeddings": { kind: RequestKind.EMBED, handle: openaiEmbeddings },
+    "/v1/messages": { kind: RequestKind.CHAT, handle: anthropicMessages },
+    "/v1/messages/count_tokens": { kind: RequestKind.CHAT, handle: anthropicCountTokens },
+    "/v1/responses": { kind: RequestKind.CHAT, handle: (d) => responsesCreate(d, opts.responseStore) },
+  };
 
   async function route(
     req: IncomingMessage,

@@ -4,6 +4,7 @@ import {
   ensureStreams,
   exitOnFatal,
   openBatchStore,
+  openResponseStore,
   openChainRunStore,
   openFileStore,
   runService,
@@ -13,6 +14,7 @@ import { createBatchService } from "./batch-service.js";
 import { createBatchesApi } from "./batches-api.js";
 import { createChainService } from "./chain-service.js";
 import { createChainsApi } from "./chains-api.js";
+import { createResponsesApi } from "./responses-api.js";
 import { createFilesApi } from "./files-api.js";
 import { lazyTemporalClient } from "./temporal-client.js";
 import { loadConfig } from "./config.js";
@@ -80,10 +82,16 @@ runService({
       perSecond: config.rejectedEventsPerSec,
       registry: side.registry,
     });
-    const [files, batches, runs] = await Promise.all([
+    const [files, batches, runs, responseStore] = await Promise.all([
       openFileStore(nats.nc, config.subjectPrefix),
       openBatchStore(nats.nc, config.subjectPrefix),
       openChainRunStore(nats.nc, config.subjectPrefix),
+      config.responsesTtlSeconds === 0
+        ? undefined
+        : openResponseStore(nats.nc, config.subjectPrefix, {
+            ttlSeconds: config.responsesTtlSeconds,
+            maxBytes: config.responsesMaxBytes,
+          }),
     ]);
     const temporal = lazyTemporalClient(config.temporalAddress, config.temporalNamespace);
     const batchService = createBatchService({
@@ -105,9 +113,11 @@ runService({
       createFilesApi({ store: files, maxUploadBytes: config.maxUploadBytes, log }),
       createBatchesApi(batchService),
       createChainsApi(chainService),
+      ...(responseStore === undefined ? [] : [createResponsesApi(responseStore)]),
     ];
     const http = await startHttpDoor({
       apis,
+      responseStore,
       gateway,
       log,
       registry: side.registry,

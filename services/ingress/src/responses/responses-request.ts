@@ -32,6 +32,8 @@ export interface ResponseEcho {
   reasoning: { effort: string | null; summary: string | null } | null;
   user: string | null;
   truncation: "auto" | "disabled";
+  /** Whether the response is kept (OpenAI's default); the door turns it off when it has no store. */
+  store: boolean;
 }
 
 const bad = (field: string, message: string): GatewayError =>
@@ -178,7 +180,7 @@ const responsesBody = z.object({
   max_output_tokens: z.number().int().positive().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_obfuscation: z.boolean().optional() }).nullish(),
-  // Accepted either way (OpenAI's default is true); nothing is stored, and the Response says store: false.
+  // OpenAI's default is true: the response is kept (responses/stored-input.ts) when the door has a store.
   store: z.boolean().nullish(),
   previous_response_id: refused(STATELESS),
   conversation: refused(STATELESS),
@@ -340,6 +342,7 @@ function echoOf(b: Body): ResponseEcho {
       : null,
     user: b.user ?? null,
     truncation: b.truncation ?? "disabled",
+    store: b.store ?? true,
   };
 }
 

@@ -123,8 +123,7 @@ export function responseObject(
     parallel_tool_calls: e.parallel_tool_calls,
     previous_response_id: null,
     reasoning: e.reasoning,
-    // The door never stores a response (nothing can be retrieved or continued by id).
-    store: false,
+    store: e.store,
     temperature: e.temperature,
     text: e.text,
     tool_choice: e.tool_choice,

@@ -1,0 +1,160 @@
+// The Responses door's bounded store: with store: true (OpenAI's default) a response can be
+// continued by previous_response_id, its items pointed at by item_reference (what the Vercel AI
+// SDK sends in tool loops by default), read and deleted by id — and only by its own tenant.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, jsonSchema, tool } from "ai";
+import OpenAI from "openai";
+import { sha256Key } from "@switchyard/devkit";
+import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+
+const OTHER_TENANT_KEY = "sy-test-other-tenant-key";
+
+/** The chat messages the mock upstream got in the last request carrying `[marker:<marker>]`. */
+function upstreamMessages(gw: GatewayUnderTest, marker: string): { role: string; content: string }[] {
+  const r = gw.mock
+    .requests()
+    .filter((x) => x.body.includes(`[marker:${marker}]`))
+    .at(-1);
+  assert.ok(r !== undefined, `the mock saw no request marked ${marker}`);
+  const { messages } = JSON.parse(r.body) as { messages: { role: string; content: unknown }[] };
+  // Content as text, whether it went as a string or as text parts.
+  return messages.map((m) => ({
+    role: m.role,
+    content:
+      typeof m.content === "string"
+        ? m.content
+        : (m.content as { text?: string }[]).map((p) => p.text ?? "").join(""),
+  }));
+}
+
+describe("Responses door: the bounded store", () => {
+  let gw: GatewayUnderTest;
+  let client: OpenAI;
+  let other: OpenAI;
+
+  before(async () => {
+    gw = await startGateway({
+      gatewayFile: (config) => {
+        (config["tenants"] as unknown[]).push({ id: "other", name: "Another tenant" });
+        (config["keys"] as unknown[]).push({
+          id: "other",
+          tenant: "other",
+          hash: sha256Key(OTHER_TENANT_KEY),
+        });
+      },
+    });
+    client = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev, maxRetries: 0 });
+    other = new OpenAI({ baseURL: gw.httpUrl, apiKey: OTHER_TENANT_KEY, maxRetries: 0 });
+  });
+  after(() => gw?.stop());
+
+  it("continues a response by previous_response_id, with the whole conversation upstream", async () => {
+    const first = await client.responses.create({ model: "mock-gpt", input: "first turn [marker:prev-1]" });
+    assert.equal((first as unknown as { store: boolean }).store, true);
+    const second = await client.responses.create({
+      model: "mock-gpt",
+      previous_response_id: first.id,
+      input: "second turn [marker:prev-2]",
+    });
+    assert.equal(second.status, "completed");
+    const seen = upstreamMessages(gw, "prev-2");
+    assert.deepEqual(
+      seen.map((m) => m.role),
+      ["user", "assistant", "user"],
+    );
+    assert.equal(seen[1]?.content, first.output_text);
+    // A chain of them carries every earlier turn.
+    await client.responses.create({
+      model: "mock-gpt",
+      previous_response_id: second.id,
+      input: "third turn [marker:prev-3]",
+    });
+    assert.equal(upstreamMessages(gw, "prev-3").length, 5);
+  });
+
+  it("resolves an item_reference to the stored item", async () => {
+    const first = await client.responses.create({ model: "mock-gpt", input: "say something" });
+    const message = first.output.find((o) => o.type === "message");
+    assert.ok(message?.id);
+    await client.responses.create({
+      model: "mock-gpt",
+      input: [
+        { role: "user", content: "say something" },
+        { type: "item_reference", id: message.id },
+        { role: "user", content: "and again [marker:ref]" },
+      ],
+    });
+    const seen = upstreamMessages(gw, "ref");
+    assert.equal(seen[1]?.role, "assistant");
+    assert.equal(seen[1]?.content, first.output_text);
+  });
+
+  it("reads and deletes a stored response; store: false keeps nothing", async () => {
+    const kept = await client.responses.create({ model: "mock-gpt", input: "keep me" });
+    const read = await client.responses.retrieve(kept.id);
+    assert.equal(read.id, kept.id);
+    assert.equal(read.output_text, kept.output_text);
+    const deleted = await fetch(`${gw.httpUrl}/responses/${kept.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${KEYS.dev}` },
+    });
+    assert.deepEqual(await deleted.json(), { id: kept.id, object: "response", deleted: true });
+    await assert.rejects(client.responses.retrieve(kept.id), OpenAI.NotFoundError);
+
+    const unkept = await client.responses.create({ model: "mock-gpt", input: "forget me", store: false });
+    assert.equal((unkept as unknown as { store: boolean }).store, false);
+    await assert.rejects(client.responses.retrieve(unkept.id), OpenAI.NotFoundError);
+    await assert.rejects(
+      client.responses.create({ model: "mock-gpt", previous_response_id: unkept.id, input: "more" }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
+    );
+  });
+
+  it("is a wall between tenants: another tenant's ids are not found, by every way in", async () => {
+    const mine = await client.responses.create({ model: "mock-gpt", input: "tenant A's answer" });
+    const item = mine.output.find((o) => o.type === "message");
+    assert.ok(item?.id);
+    await assert.rejects(other.responses.retrieve(mine.id), OpenAI.NotFoundError);
+    const del = await fetch(`${gw.httpUrl}/responses/${mine.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${OTHER_TENANT_KEY}` },
+    });
+    assert.equal(del.status, 404);
+    await assert.rejects(
+      other.responses.create({ model: "mock-gpt", previous_response_id: mine.id, input: "steal" }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
+    );
+    await assert.rejects(
+      other.responses.create({ model: "mock-gpt", input: [{ type: "item_reference", id: item.id }] }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "input[0]",
+    );
+    assert.equal((await client.responses.retrieve(mine.id)).id, mine.id, "still there for its tenant");
+  });
+
+  it("lets the Vercel AI SDK's default (store: true) tool loop go on after reasoning and a call", async () => {
+    const openai = createOpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev });
+    const { steps, text } = await generateText({
+      // mock-compat answers reasoning text beside its tool call: step 2 then refers to it by id.
+      model: openai("mock-compat"),
+      prompt: "think, then get the weather in Oslo [mock:reasoning=4,tools=1]",
+      tools: {
+        get_weather: tool({
+          description: "Weather for a city",
+          inputSchema: jsonSchema<{ city: string }>({
+            type: "object",
+            properties: { city: { type: "string" } },
+            required: ["city"],
+          }),
+          execute: ({ city }) => Promise.resolve(`${city}: 3°C`),
+        }),
+      },
+      stopWhen: ({ steps: s }) => s.length >= 2,
+      maxRetries: 0,
+    });
+    assert.equal(steps.length, 2);
+    assert.equal(steps[0]?.toolCalls[0]?.toolName, "get_weather");
+    assert.match(text, /\w+/);
+  });
+});
