@@ -1,7 +1,9 @@
 // The official Anthropic SDK (what Claude Code is built on), pointed at the gateway's
 // /v1/messages door, works by changing only the base URL and key — against an Anthropic
-// deployment (mock-claude) and an OpenAI-protocol one (mock-gpt) alike: messages unary and
-// streamed, a tool round trip, thinking, count_tokens, models, and Anthropic's error shapes.
+// deployment (mock-claude), an OpenAI-protocol one (mock-gpt) and a Gemini one (mock-gemini)
+// alike: messages unary and streamed, a tool round trip, thinking, count_tokens, models, prompt
+// caching (breakpoints, beta headers, cache usage), streams failing midway, and Anthropic's error
+// shapes (529 overloaded_error among them).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -15,23 +17,76 @@ const weather: Anthropic.Tool = {
 };
 
 /** The mock's record of the request whose prompt carried `[marker:<marker>]`. */
-function seenBy(gw: GatewayUnderTest, marker: string): { body: Record<string, unknown>; provider: string } {
+function seenBy(
+  gw: GatewayUnderTest,
+  marker: string,
+): { body: Record<string, unknown>; provider: string; headers: Record<string, string>; text: string } {
   const r = gw.mock.requests().find((x) => x.marker === marker);
   assert.ok(r !== undefined, `the mock saw no request marked ${marker}`);
-  return { body: JSON.parse(r.body) as Record<string, unknown>, provider: r.provider };
+  return {
+    body: JSON.parse(r.body) as Record<string, unknown>,
+    provider: r.provider,
+    headers: r.headers,
+    text: r.body,
+  };
 }
+
+/** The events of an SSE text, in order: name and parsed data. */
+function sseEvents(text: string): { event: string; data: string }[] {
+  return text
+    .split(/\r?\n\r?\n/)
+    .filter((block) => block.trim() !== "")
+    .map((block) => {
+      const lines = block.split(/\r?\n/);
+      const event =
+        lines
+          .find((l) => l.startsWith("event:"))
+          ?.slice(6)
+          .trim() ?? "";
+      const data = lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("\n");
+      return { event, data };
+    });
+}
+
+/** A model alias whose only deployment is an Anthropic provider that always answers 529. */
+const OVERLOADED = "claude-overloaded";
 
 describe("Anthropic SDK against the gateway", () => {
   let gw: GatewayUnderTest;
   let client: Anthropic;
 
   before(async () => {
-    gw = await startGateway();
+    gw = await startGateway({
+      gatewayFile: (config, { mockUrl }) => {
+        // The mock-anthropic provider's base URL with an error control segment in front.
+        (config["providers"] as Record<string, unknown>)["mock-anthropic-529"] = {
+          type: "anthropic",
+          base_url: `${mockUrl}/_mock/error=529/anthropic/v1`,
+          api_key_env: "MOCK_ANTHROPIC_API_KEY",
+        };
+        (config["models"] as unknown[]).push({
+          alias: OVERLOADED,
+          kind: "chat",
+          deployments: [
+            {
+              id: "anthropic-529",
+              provider: "mock-anthropic-529",
+              model: "mock-claude",
+              input_usd_per_mtok: 3,
+              output_usd_per_mtok: 15,
+            },
+          ],
+        });
+      },
+    });
     client = new Anthropic({ baseURL: gw.httpUrl.replace(/\/v1$/, ""), apiKey: KEYS.dev, maxRetries: 0 });
   });
   after(() => gw?.stop());
 
-  for (const model of ["mock-claude", "mock-gpt"]) {
+  for (const model of ["mock-claude", "mock-gpt", "mock-gemini"]) {
     describe(`through ${model}`, () => {
       it("answers a message, through the whole pipeline, with its usage event", async () => {
         const { data: msg, response } = await client.messages
@@ -61,6 +116,8 @@ describe("Anthropic SDK against the gateway", () => {
         // The system prompt is a top-level field upstream too (Anthropic) or a system message.
         const seen = seenBy(gw, `${model}-unary`).body;
         if (model === "mock-claude") assert.deepEqual(seen["system"], [{ type: "text", text: "be brief" }]);
+        else if (model === "mock-gemini")
+          assert.deepEqual(seen["systemInstruction"], { parts: [{ text: "be brief" }] });
         else assert.deepEqual((seen["messages"] as unknown[])[0], { role: "system", content: "be brief" });
       });
 
@@ -117,11 +174,22 @@ describe("Anthropic SDK against the gateway", () => {
         });
         assert.equal(second.stop_reason, "end_turn");
         assert.ok(second.content.some((b) => b.type === "text"));
-        const seen = seenBy(gw, `${model}-tool`).body["messages"] as Record<string, unknown>[];
+        const body = seenBy(gw, `${model}-tool`).body;
         if (model === "mock-claude") {
+          const seen = body["messages"] as Record<string, unknown>[];
           const last = seen.at(-1)?.["content"] as Record<string, unknown>[];
           assert.deepEqual(last[0], { type: "tool_result", tool_use_id: call.id, content: "18°C and sunny" });
+        } else if (model === "mock-gemini") {
+          // Gemini pairs a function response with its call by name; the result text is its output.
+          const contents = body["contents"] as { role: string; parts: Record<string, unknown>[] }[];
+          assert.deepEqual(contents.at(-2)?.parts.at(-1), {
+            functionCall: { name: "get_weather", args: call.input },
+          });
+          assert.deepEqual(contents.at(-1)?.parts[0], {
+            functionResponse: { name: "get_weather", response: { output: "18°C and sunny" } },
+          });
         } else {
+          const seen = body["messages"] as Record<string, unknown>[];
           const tool = seen.find((m) => m["role"] === "tool");
           assert.equal(tool?.["tool_call_id"], call.id);
         }
@@ -140,6 +208,219 @@ describe("Anthropic SDK against the gateway", () => {
       });
     });
   }
+
+  describe("prompt caching", () => {
+    const BETA = "prompt-caching-2024-07-31,extended-cache-ttl-2025-04-11";
+    const hour = { type: "ephemeral", ttl: "1h" } as const;
+    const caching = (model: string, marker: string): Anthropic.MessageCreateParamsNonStreaming => ({
+      model,
+      max_tokens: 200,
+      system: [
+        { type: "text", text: "You are a careful assistant." },
+        { type: "text", text: "Long and stable instructions, worth caching.", cache_control: hour },
+      ],
+      tools: [{ ...weather, cache_control: { type: "ephemeral" } }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "A long document to read.", cache_control: { type: "ephemeral" } },
+            { type: "text", text: `What does it say? [marker:${marker}]` },
+          ],
+        },
+      ],
+    });
+
+    it("passes cache_control breakpoints and the beta and version headers to an Anthropic upstream", async () => {
+      // The headers the SDK itself sent, to compare with what reached the upstream.
+      let sent: Headers | undefined;
+      const recording = new Anthropic({
+        baseURL: gw.httpUrl.replace(/\/v1$/, ""),
+        apiKey: KEYS.dev,
+        maxRetries: 0,
+        fetch: (url, init) => {
+          sent = new Headers(init?.headers);
+          return fetch(url, init);
+        },
+      });
+      const msg = await recording.messages.create(caching("mock-claude", "cache-claude"), {
+        headers: { "anthropic-beta": BETA },
+      });
+      assert.equal(msg.type, "message");
+      const version = sent?.get("anthropic-version") ?? "";
+      assert.notEqual(version, "", "the SDK sends anthropic-version");
+      assert.equal(sent?.get("anthropic-beta"), BETA);
+
+      const seen = seenBy(gw, "cache-claude");
+      assert.equal(seen.provider, "anthropic");
+      assert.equal(seen.headers["anthropic-version"], version);
+      assert.equal(seen.headers["anthropic-beta"], BETA);
+      assert.deepEqual(seen.body["system"], [
+        { type: "text", text: "You are a careful assistant." },
+        { type: "text", text: "Long and stable instructions, worth caching.", cache_control: hour },
+      ]);
+      const tools = seen.body["tools"] as Record<string, unknown>[];
+      assert.equal(tools.length, 1);
+      assert.equal(tools[0]?.["name"], "get_weather");
+      assert.deepEqual(tools[0]?.["cache_control"], { type: "ephemeral" });
+      assert.deepEqual(seen.body["messages"], [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "A long document to read.", cache_control: { type: "ephemeral" } },
+            { type: "text", text: "What does it say? [marker:cache-claude]" },
+          ],
+        },
+      ]);
+    });
+
+    it("leaves cache_control behind for an OpenAI-protocol upstream, which would refuse it", async () => {
+      const msg = await client.messages.create(caching("mock-gpt", "cache-gpt"), {
+        headers: { "anthropic-beta": BETA },
+      });
+      assert.equal(msg.type, "message");
+      assert.equal(msg.stop_reason, "end_turn");
+      const seen = seenBy(gw, "cache-gpt");
+      assert.equal(seen.provider, "openai");
+      assert.equal(seen.text.includes("cache_control"), false, `cache_control reached OpenAI: ${seen.text}`);
+      assert.equal(seen.headers["anthropic-beta"], undefined);
+      // The breakpoints' text is all there, only the hints are gone.
+      const messages = seen.body["messages"] as { role: string }[];
+      assert.deepEqual(
+        messages.map((m) => m.role),
+        ["system", "user"],
+      );
+      assert.match(seen.text, /Long and stable instructions, worth caching\./);
+      assert.match(seen.text, /A long document to read\./);
+    });
+
+    /** A prompt with the mock's cache controls; digits only, so its token count is the same for any N, M < 10. */
+    const cachePrompt = (read: number, write: number): Anthropic.MessageCreateParamsNonStreaming => ({
+      model: "mock-claude",
+      max_tokens: 100,
+      system: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: `cache this [mock:cached=${read},cache_write=${write}]` }],
+    });
+    const READ = 4;
+    const WRITE = 7;
+    /** The request's usage event counts the whole prompt, with the cache reads and writes in it. */
+    const assertUsageEvent = async (
+      response: Response,
+      prompt: number,
+      completion: number,
+    ): Promise<void> => {
+      const requestId = response.headers.get("request-id") ?? "";
+      const events = await waitForUsageEvents(gw.nc, gw.prefix, [requestId]);
+      const usage = events.find((e) => e.requestId === requestId)?.usage;
+      assert.equal(usage?.promptTokens, prompt);
+      assert.equal(usage?.cachedTokens, READ);
+      assert.equal(usage?.cacheWriteTokens, WRITE);
+      assert.equal(usage?.completionTokens, completion);
+    };
+
+    it("keeps cache reads and writes exact in a message's usage and its usage event", async () => {
+      // Without cache hits, input_tokens is the whole prompt as the upstream counted it.
+      const whole = (await client.messages.create(cachePrompt(0, 0))).usage.input_tokens;
+      assert.ok(whole > READ + WRITE, `the prompt has ${whole} tokens`);
+      const { data: msg, response } = await client.messages.create(cachePrompt(READ, WRITE)).withResponse();
+      assert.equal(msg.usage.cache_read_input_tokens, READ);
+      assert.equal(msg.usage.cache_creation_input_tokens, WRITE);
+      assert.deepEqual(msg.usage.cache_creation, {
+        ephemeral_5m_input_tokens: WRITE,
+        ephemeral_1h_input_tokens: 0,
+      });
+      assert.equal(msg.usage.input_tokens, whole - READ - WRITE);
+      await assertUsageEvent(response, whole, msg.usage.output_tokens);
+    });
+
+    it("announces cache reads and writes at message_start and keeps them to the end of a stream", async () => {
+      const whole = (await client.messages.create(cachePrompt(0, 0))).usage.input_tokens;
+      const { data: stream, response } = await client.messages
+        .create({ ...cachePrompt(READ, WRITE), stream: true })
+        .withResponse();
+      let start: Anthropic.Usage | undefined;
+      let end: Anthropic.MessageDeltaUsage | undefined;
+      for await (const event of stream) {
+        if (event.type === "message_start") start = event.message.usage;
+        if (event.type === "message_delta") end = event.usage;
+      }
+      // An Anthropic upstream reports the prompt side at its start: passed on as it is.
+      assert.equal(start?.cache_read_input_tokens, READ);
+      assert.equal(start?.cache_creation_input_tokens, WRITE);
+      assert.equal(start?.input_tokens, whole - READ - WRITE);
+      assert.equal(end?.cache_read_input_tokens, READ);
+      assert.equal(end?.cache_creation_input_tokens, WRITE);
+      assert.equal(end?.input_tokens, whole - READ - WRITE);
+      assert.ok((end?.output_tokens ?? 0) > 0);
+      await assertUsageEvent(response, whole, end?.output_tokens ?? 0);
+    });
+  });
+
+  for (const model of ["mock-claude", "mock-gpt"]) {
+    it(`ends a stream that fails after its first byte with an error event, never a clean end (${model})`, async () => {
+      const body = {
+        model,
+        max_tokens: 200,
+        stream: true,
+        messages: [{ role: "user", content: "cut me short [mock:cut=3,words=30]" }],
+      };
+      const res = await fetch(`${gw.httpUrl}/messages`, {
+        method: "POST",
+        headers: {
+          "x-api-key": KEYS.dev,
+          "anthropic-version": "2023-06-01",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      const events = sseEvents(text);
+      assert.equal(events[0]?.event, "message_start");
+      assert.ok(
+        events.some((e) => e.event === "content_block_delta"),
+        "the client got content before the failure",
+      );
+      assert.match(text, /^event: error$/m);
+      assert.equal(events.at(-1)?.event, "error", `the last event: ${events.at(-1)?.event}`);
+      const error = JSON.parse(events.at(-1)?.data ?? "{}") as { type: string; error: { type: string } };
+      assert.equal(error.type, "error");
+      assert.match(error.error.type, /_error$/);
+      assert.ok(!events.some((e) => e.event === "message_stop" || e.event === "message_delta"));
+      assert.equal(text.includes("[DONE]"), false);
+
+      // The SDK's iteration rejects: the client knows the answer is incomplete.
+      const stream = client.messages.stream({ ...body, stream: undefined } as Anthropic.MessageStreamParams);
+      let deltas = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const event of stream) if (event.type === "content_block_delta") deltas++;
+        })(),
+        (err: unknown) => err instanceof Anthropic.APIError,
+      );
+      assert.ok(deltas >= 1, "the SDK saw content before the error");
+    });
+  }
+
+  it("answers 529 overloaded_error when the only Anthropic deployment is overloaded", async () => {
+    const before = gw.mock.requests().length;
+    const t0 = Date.now();
+    const check = (err: unknown): boolean => {
+      assert.ok(err instanceof Anthropic.APIError, String(err));
+      assert.equal(err.status, 529);
+      assert.equal((err.error as { type: string; error: { type: string } }).type, "error");
+      assert.equal((err.error as { error: { type: string } }).error.type, "overloaded_error");
+      return true;
+    };
+    const ask = { model: OVERLOADED, max_tokens: 10, messages: [{ role: "user" as const, content: "hi" }] };
+    await assert.rejects(client.messages.create(ask), check);
+    // A stream that fails before its first byte is a plain HTTP error too.
+    await assert.rejects(client.messages.create({ ...ask, stream: true }), check);
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    const calls = gw.mock.requests().slice(before);
+    assert.ok(calls.length >= 2, "the upstream was called");
+    for (const c of calls) assert.deepEqual([c.provider, c.status], ["anthropic", 529]);
+  });
 
   it("carries thinking out and back, with its signature, to an Anthropic upstream", async () => {
     const first = await client.messages.create({

@@ -116,6 +116,25 @@ describe("openai SDK against the gateway", () => {
     for (const a of args.values()) assert.equal(typeof (JSON.parse(a) as { city: unknown }).city, "string");
   });
 
+  // Reasoning text used to be dropped from non-streamed answers (it only reached streams).
+  for (const model of ["mock-claude", "mock-compat"]) {
+    it(`returns the reasoning text in a non-streamed answer (${model})`, async () => {
+      const res = await client.chat.completions.create({
+        model,
+        reasoning_effort: "low",
+        messages: [{ role: "user", content: "think first [mock:reasoning=5]" }],
+      });
+      const message = res.choices[0]?.message;
+      const reasoning = (message as unknown as { reasoning_content?: string } | undefined)?.reasoning_content;
+      assert.equal(typeof reasoning, "string", `no reasoning_content in ${JSON.stringify(message)}`);
+      // The mock reasons in as many words as asked for.
+      assert.equal(reasoning?.trim().split(/\s+/).length, 5, reasoning);
+      assert.match(message?.content ?? "", /\w+/);
+      // Anthropic counts thinking in output_tokens without a separate figure; OpenAI-style usage has one.
+      if (model === "mock-compat") assert.equal(res.usage?.completion_tokens_details?.reasoning_tokens, 5);
+    });
+  }
+
   it("answers JSON mode with a JSON object", async () => {
     const res = await client.chat.completions.create({
       model: "mock-gpt",

@@ -112,10 +112,56 @@ describe("Responses door against the gateway", () => {
     });
   }
 
-  it("refuses previous_response_id with a 400 naming it (the door keeps no state)", async () => {
+  it("answers text through a Gemini deployment", async () => {
+    const res = await client.responses.create({
+      model: "mock-gemini",
+      instructions: "be brief",
+      input: "hello gemini [marker:responses-gemini]",
+    });
+    assert.equal(res.object, "response");
+    assert.equal(res.status, "completed");
+    assert.equal(res.model, "mock-gemini");
+    assert.match(res.output_text, /^Mock reply from gemini: \w+/);
+    assert.ok((res.usage?.input_tokens ?? 0) > 0 && (res.usage?.output_tokens ?? 0) > 0);
+    const seen = gw.mock.requests().find((r) => r.marker === "responses-gemini");
+    assert.equal(seen?.provider, "gemini");
+    const body = JSON.parse(seen?.body ?? "{}") as Record<string, unknown>;
+    assert.deepEqual(body["systemInstruction"], { parts: [{ text: "be brief" }] });
+  });
+
+  for (const model of ["mock-gpt", "mock-claude"]) {
+    it(`ends a stream that fails after its first byte with an error event (${model})`, async () => {
+      const input = "cut me short [mock:cut=3,words=30]";
+      const raw = await fetch(`${gw.httpUrl}/responses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEYS.dev}`, "content-type": "application/json" },
+        body: JSON.stringify({ model, input, stream: true }),
+      });
+      assert.equal(raw.status, 200);
+      const text = await raw.text();
+      const names = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+      assert.equal(names[0], "response.created");
+      assert.ok(names.includes("response.output_text.delta"), "content came before the failure");
+      assert.equal(names.at(-1), "error", `the last event: ${names.at(-1)}`);
+      assert.ok(!names.includes("response.completed"));
+      assert.equal(text.includes("[DONE]"), false);
+
+      const stream = await client.responses.create({ model, input, stream: true });
+      let deltas = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const event of stream) if (event.type === "response.output_text.delta") deltas++;
+        })(),
+        (err: unknown) => err instanceof OpenAI.APIError,
+      );
+      assert.ok(deltas >= 1, "the SDK saw content before the error");
+    });
+  }
+
+  it("names the field at fault: an unknown previous_response_id (404), an empty input (400)", async () => {
     await assert.rejects(
       client.responses.create({ model: "mock-gpt", input: "again", previous_response_id: "resp_123" }),
-      (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === "previous_response_id",
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
     );
     await assert.rejects(
       client.responses.create({ model: "mock-gpt", input: [] }),

@@ -1,14 +1,17 @@
 // Fuzzing the doors: random and mutated inputs to every method of the gRPC Gateway service
-// (and the standard health check), and to the HTTP door, each with a client deadline. Every
-// answer must be a proper one: a gRPC status other than INTERNAL/UNKNOWN (those mean the
-// gateway failed on the input), an HTTP status other than 500 with OpenAI's error JSON, and
-// never a hang or a dropped connection. Whether a process crashed or grew without bound is the
-// caller's to check (the test and `npm run fuzz` do).
+// (and the standard health check), and to the HTTP doors (chat, embeddings, Anthropic messages
+// and count_tokens, Responses), each with a client deadline. Every answer must be a proper one: a
+// gRPC status other than INTERNAL/UNKNOWN (those mean the gateway failed on the input); an HTTP
+// error in the door's own error JSON (OpenAI's, or Anthropic's on its door), never a 500 unless
+// the input asked the upstream to fail (Anthropic's api_error is its 500 for upstream failures
+// too); a stream that ends as its door's streams end (or with an error event); an answer of the
+// door's shape; and never a hang or a dropped connection. Whether a process crashed or grew
+// without bound is the caller's to check (the test and `npm run fuzz` do).
 import { Client, Metadata, credentials, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { Gateway } from "@switchyard/proto";
 import fc from "fast-check";
 import { Agent, request } from "undici";
-import { grpcPayload, httpInput, metadataArb } from "./fuzz-inputs.js";
+import { grpcPayload, httpInput, metadataArb, type HttpInput } from "./fuzz-inputs.js";
 
 export interface DoorTally {
   door: "grpc" | "http";
@@ -145,6 +148,120 @@ const OPENAI_ERROR_TYPES = new Set([
   "api_error",
 ]);
 
+/** Anthropic's error types (https://docs.anthropic.com/en/api/errors). */
+const ANTHROPIC_ERROR_TYPES = new Set([
+  "invalid_request_error",
+  "authentication_error",
+  "billing_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "api_error",
+  "timeout_error",
+  "overloaded_error",
+]);
+
+const pathOf = (input: HttpInput): string => {
+  try {
+    return new URL(input.path, "http://x").pathname.replace(/\/+$/, "");
+  } catch {
+    return input.path;
+  }
+};
+
+/** Anthropic's error shape on its door, and on the models API when asked with anthropic-version. */
+function isAnthropic(input: HttpInput): boolean {
+  const path = pathOf(input);
+  const models = path === "/v1/models" || path.startsWith("/v1/models/");
+  return path.startsWith("/v1/messages") || (models && input.headers["anthropic-version"] !== undefined);
+}
+
+/** The input's prompt asks the MOCK upstream to fail (`[mock:error=…]`, `[mock:cut=…]`). */
+function asksUpstreamToFail(input: HttpInput): boolean {
+  return typeof input.body === "string" && /\[mock:[^\]]*\b(error|cut)=/.test(input.body);
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** What is wrong with an error answer's body, if anything. */
+function errorBodyProblem(anthropic: boolean, text: string): string | undefined {
+  const body = parse(text) as { type?: unknown; error?: { type?: unknown; message?: unknown } } | undefined;
+  if (body === undefined) return "a non-JSON error";
+  const type = body.error?.type;
+  if (anthropic) {
+    if (body.type !== "error" || typeof type !== "string" || !ANTHROPIC_ERROR_TYPES.has(type))
+      return "without an Anthropic error";
+  } else if (typeof type !== "string" || !OPENAI_ERROR_TYPES.has(type)) return "without an OpenAI error";
+  if (typeof body.error?.message !== "string") return "an error without a message";
+  return undefined;
+}
+
+/** The named events of an SSE text, in order. */
+function sseEventNames(text: string): { event: string; data: string }[] {
+  return text
+    .split(/\n\n/)
+    .filter((b) => b.trim() !== "")
+    .map((b) => {
+      const lines = b.split("\n");
+      return {
+        event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "",
+        data: lines.find((l) => l.startsWith("data: "))?.slice(6) ?? "",
+      };
+    });
+}
+
+const RESPONSES_ENDS = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
+
+/**
+ * What is wrong with a stream, if anything: it must end as its door's streams end, or, when it
+ * went wrong after its start, with an error event, never silently.
+ */
+function streamProblem(path: string, text: string): string | undefined {
+  if (path === "/v1/messages" || path === "/v1/responses") {
+    if (text.includes("[DONE]")) return "[DONE] in a stream of named events";
+    const events = sseEventNames(text);
+    const last = events.at(-1);
+    const anthropic = path === "/v1/messages";
+    // Anthropic's clean end is message_delta (the stop reason) then message_stop.
+    const clean = anthropic
+      ? last?.event === "message_stop" && events.at(-2)?.event === "message_delta"
+      : RESPONSES_ENDS.has(last?.event ?? "");
+    if (!clean && last?.event !== "error")
+      return `a stream that ended with ${
+        events
+          .slice(-2)
+          .map((e) => e.event)
+          .join(", ") || "nothing"
+      }`;
+    if (last?.event === "error" && errorBodyProblem(anthropic, last.data) !== undefined)
+      return `a stream's error event ${errorBodyProblem(anthropic, last.data)}`;
+    if (events.some((e) => e.event === "error") && last?.event !== "error")
+      return "events after an error event";
+    return undefined;
+  }
+  if (!text.includes("data: [DONE]") && !text.includes('"error"'))
+    return "a stream ended without [DONE] or an error";
+  return undefined;
+}
+
+/** What is wrong with a successful JSON answer of the Anthropic and Responses doors, if anything. */
+function answerProblem(path: string, text: string): string | undefined {
+  const body = parse(text) as Record<string, unknown> | undefined;
+  if (path === "/v1/messages")
+    return body?.["type"] === "message" && Array.isArray(body["content"]) ? undefined : "not a message";
+  if (path === "/v1/messages/count_tokens")
+    return Number.isInteger(body?.["input_tokens"]) ? undefined : "not a token count";
+  if (path === "/v1/responses") return body?.["object"] === "response" ? undefined : "not a response";
+  return undefined;
+}
+
 export async function fuzzHttp(baseUrl: string, opts: FuzzOptions): Promise<DoorTally> {
   const agent = new Agent({ connections: (opts.concurrency ?? 8) * 2, keepAliveTimeout: 10_000 });
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -165,16 +282,21 @@ export async function fuzzHttp(baseUrl: string, opts: FuzzOptions): Promise<Door
           });
           const text = await res.body.text();
           const code = res.statusCode;
-          if (code === 500) return { failure: `500 ${text.slice(0, 200)}: ${describe()}` };
+          const anthropic = isAnthropic(input);
+          const path = pathOf(input);
+          // The gateway failed on the input; only an upstream asked to fail may answer 500
+          // (Anthropic's api_error), and only on the Anthropic door (OpenAI's is 502).
+          if (code === 500 && !(anthropic && asksUpstreamToFail(input)))
+            return { failure: `500 ${text.slice(0, 200)}: ${describe()}` };
           if (code >= 400) {
-            const type = (JSON.parse(text) as { error?: { type?: string } }).error?.type ?? "";
-            if (!OPENAI_ERROR_TYPES.has(type))
-              return { failure: `${code} without an OpenAI error: ${describe()}` };
+            const problem = errorBodyProblem(anthropic, text);
+            if (problem !== undefined)
+              return { failure: `${code} ${problem} ${text.slice(0, 200)}: ${describe()}` };
+            return String(code);
           }
-          // A stream that went wrong after its start ends with an error event, never silently.
           const isStream = String(res.headers["content-type"] ?? "").startsWith("text/event-stream");
-          if (isStream && !text.includes("data: [DONE]") && !text.includes('"error"'))
-            return { failure: `a stream ended without [DONE] or an error: ${describe()}` };
+          const problem = isStream ? streamProblem(path, text) : answerProblem(path, text);
+          if (problem !== undefined) return { failure: `${code} ${problem}: ${describe()}` };
           return String(code);
         } catch (err) {
           const name = (err as Error).name;

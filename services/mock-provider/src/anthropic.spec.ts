@@ -48,6 +48,74 @@ describe("anthropic protocol", () => {
     assert.ok(json.usage.input_tokens > 0);
   });
 
+  it("reports cache writes (cache_write=N) apart from input and cache reads, in JSON and at message_start", async () => {
+    const body = (directive: string, stream = false) => ({
+      model: "mock-claude",
+      max_tokens: 100,
+      stream,
+      system: [
+        { type: "text", text: "A long and cacheable system prompt.", cache_control: { type: "ephemeral" } },
+      ],
+      messages: [{ role: "user", content: `Hello ${directive}` }],
+    });
+    const plain = (await (await postJson(url(), body("[mock:words=3]"), headers)).json()) as any;
+    assert.equal(plain.usage.cache_creation_input_tokens, 0);
+    assert.deepEqual(plain.usage.cache_creation, {
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: 0,
+    });
+
+    const cachedText = "[mock:cached=3,cache_write=5]";
+    // The same prompt with zeros (a digit is a token either way): its whole count as input.
+    const zeros = (await (
+      await postJson(url(), body("[mock:cached=0,cache_write=0]"), headers)
+    ).json()) as any;
+    const total = zeros.usage.input_tokens as number;
+    assert.equal(zeros.usage.cache_creation_input_tokens, 0);
+    const json = (await (await postJson(url(), body(cachedText), headers)).json()) as any;
+    assert.equal(json.usage.cache_read_input_tokens, 3);
+    assert.equal(json.usage.cache_creation_input_tokens, 5);
+    assert.deepEqual(json.usage.cache_creation, {
+      ephemeral_5m_input_tokens: 5,
+      ephemeral_1h_input_tokens: 0,
+    });
+    assert.equal(json.usage.input_tokens, total - 3 - 5);
+
+    // Written tokens are at most the uncached part of the prompt.
+    const capped = (await (
+      await postJson(url(), body("[mock:cached=2,cache_write=100000]"), headers)
+    ).json()) as any;
+    assert.equal(capped.usage.input_tokens, 0);
+    assert.equal(capped.usage.cache_read_input_tokens, 2);
+    assert.ok(capped.usage.cache_creation_input_tokens > 0);
+
+    // The stream announces the prompt side, cache reads and writes included, at message_start.
+    const events = parseSse(await (await postJson(url(), body(cachedText, true), headers)).text());
+    const start = JSON.parse(events[0]!.data);
+    assert.equal(start.type, "message_start");
+    assert.deepEqual(start.message.usage, { ...json.usage, output_tokens: 1 });
+  });
+
+  it("ignores cache_write in the OpenAI protocol, which has no cache writes", async () => {
+    const res = await postJson(
+      `${ctx.mock.url}/openai/v1/chat/completions`,
+      { model: "mock-gpt", messages: [{ role: "user", content: "Hello [mock:cached=3,cache_write=5]" }] },
+      { authorization: "Bearer mock-openai-key" },
+    );
+    assert.equal(res.status, 200);
+    const json = (await res.json()) as any;
+    assert.equal(json.usage.prompt_tokens_details.cached_tokens, 3);
+    assert.equal(JSON.stringify(json).includes("cache_creation"), false);
+    const without = (await (
+      await postJson(
+        `${ctx.mock.url}/openai/v1/chat/completions`,
+        { model: "mock-gpt", messages: [{ role: "user", content: "Hello [mock:cached=3,cache_write=0]" }] },
+        { authorization: "Bearer mock-openai-key" },
+      )
+    ).json()) as any;
+    assert.deepEqual(json.usage, without.usage);
+  });
+
   it("streams the Messages event sequence with thinking and text deltas", async () => {
     const res = await postJson(
       url(),

@@ -194,9 +194,14 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
   const usageBase = {
     promptTokens: promptTokens(intent),
     cachedTokens: 0,
+    cacheWriteTokens: 0,
     reasoningTokens: 0,
   };
   usageBase.cachedTokens = Math.min(controls.cached ?? 0, usageBase.promptTokens);
+  usageBase.cacheWriteTokens = Math.min(
+    controls.cache_write ?? 0,
+    usageBase.promptTokens - usageBase.cachedTokens,
+  );
   const reasoningPieces = words(seed ^ 0x5eed, controls.reasoning ?? 0).map((w, i) =>
     i === 0 ? w : ` ${w}`,
   );

@@ -17,6 +17,7 @@ const KEYS = [
   "cut",
   "tools",
   "cached",
+  "cache_write",
   "reasoning",
   "dims",
   "echo",

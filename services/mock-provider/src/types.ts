@@ -29,6 +29,13 @@ export interface MockControls {
   tools?: number;
   /** Report N cached prompt tokens. */
   cached?: number;
+  /**
+   * Report N prompt tokens written to the prompt cache (at most the prompt's uncached part), as
+   * Anthropic does for a request with cache_control breakpoints: `cache_creation_input_tokens`,
+   * all of them 5-minute writes. Protocols without cache writes in their usage (OpenAI, Azure,
+   * Gemini, Mistral, Bedrock) ignore it.
+   */
+  cache_write?: number;
   /** Report N reasoning tokens. */
   reasoning?: number;
   /** Embedding dimension (default 8). */
@@ -132,6 +139,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Prompt tokens written to the cache (`cache_write=N`); apart from `cachedTokens`. */
+  cacheWriteTokens: number;
   reasoningTokens: number;
 }
 

@@ -156,11 +156,14 @@ function stopReason(f: FinishReason): string {
         : "end_turn";
 }
 
+/** input_tokens is the prompt less its cache reads and writes, which are counted apart. */
 function usage(plan: ReplyPlan, outputTokens: number): Record<string, unknown> {
+  const { promptTokens, cachedTokens, cacheWriteTokens } = plan.usage;
   return {
-    input_tokens: plan.usage.promptTokens - plan.usage.cachedTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: plan.usage.cachedTokens,
+    input_tokens: promptTokens - cachedTokens - cacheWriteTokens,
+    cache_creation_input_tokens: cacheWriteTokens,
+    cache_read_input_tokens: cachedTokens,
+    cache_creation: { ephemeral_5m_input_tokens: cacheWriteTokens, ephemeral_1h_input_tokens: 0 },
     output_tokens: outputTokens,
   };
 }
