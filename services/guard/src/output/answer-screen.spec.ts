@@ -99,6 +99,33 @@ describe("answer screen", () => {
     assert.equal(createAnswerScreen(policies("quiet"), undefined), undefined, "nothing to do: no screen");
   });
 
+  it("screens the reasoning of a unary answer too, dropping a signature the change breaks", () => {
+    const res = create(ChatResponseSchema, {
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: [{ part: { case: "text", value: "fine" } }],
+            reasoningContent: "the user is ops.lead@example.org, so",
+            reasoningSignature: "sig-1",
+          },
+        },
+      ],
+    });
+    createAnswerScreen(policies("watch"), plan())!.response(res);
+    const m = res.choices[0]!.message!;
+    assert.doesNotMatch(m.reasoningContent, /ops\.lead@example\.org/);
+    assert.equal(m.reasoningSignature, "");
+    const clean = create(ChatResponseSchema, {
+      choices: [
+        { index: 0, message: { role: "assistant", reasoningContent: "plain", reasoningSignature: "s" } },
+      ],
+    });
+    createAnswerScreen(policies("watch"), plan())!.response(clean);
+    assert.equal(clean.choices[0]!.message!.reasoningSignature, "s", "unchanged reasoning keeps it");
+  });
+
   it("escapes restored values inside tool-call arguments", () => {
     const res = create(ChatResponseSchema, {
       choices: [{ message: { toolCalls: [{ functionName: "call", argumentsJson: '{"to":"[PHONE_1]"}' }] } }],

@@ -147,6 +147,13 @@ export function createAnswerScreen(
           if (part.part.case === "text") part.part.value = screenText(part.part.value, true, false).send;
         for (const call of m.toolCalls) call.argumentsJson = screenText(call.argumentsJson, true, true).send;
         if (m.refusal !== "") m.refusal = screenText(m.refusal, true, false).send;
+        if (m.reasoningContent !== "") {
+          const screened = screenText(m.reasoningContent, true, false).send;
+          // Changed reasoning no longer matches its signature: without it, an Anthropic upstream
+          // is never sent the altered text back as if it were the model's.
+          if (screened !== m.reasoningContent) m.reasoningSignature = "";
+          m.reasoningContent = screened;
+        }
       }
       if (!stopped) return;
       for (const choice of res.choices) {
@@ -155,6 +162,8 @@ export function createAnswerScreen(
         choice.message.content = [create(ContentPartSchema, { part: { case: "text", value: "" } })];
         choice.message.toolCalls = [];
         choice.message.refusal = "";
+        choice.message.reasoningContent = "";
+        choice.message.reasoningSignature = "";
       }
     },
 
