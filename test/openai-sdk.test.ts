@@ -73,6 +73,17 @@ describe("openai SDK against the gateway", () => {
     assert.ok((usage?.completion_tokens ?? 0) > 0, "usage chunk with completion tokens");
   });
 
+  it("keeps the usage in the completion the SDK's stream helper assembles", async () => {
+    const final = await client.chat.completions
+      .stream({
+        model: "mock-gpt",
+        messages: [{ role: "user", content: "stream please" }],
+        stream_options: { include_usage: true },
+      })
+      .finalChatCompletion();
+    assert.ok((final.usage?.completion_tokens ?? 0) > 0, "the usage chunk carries the stream's id");
+  });
+
   it("returns tool calls, not streamed", async () => {
     const res = await client.chat.completions.create({
       model: "mock-gpt",

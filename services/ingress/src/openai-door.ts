@@ -19,6 +19,37 @@ export async function openaiEmbeddings(d: DoorCall): Promise<string> {
   return "embeddings";
 }
 
+/**
+ * The chat stream's SSE text: a `data:` chat.completion.chunk per canonical chunk, then the usage
+ * chunk (only when the client asked with stream_options.include_usage) and `data: [DONE]`.
+ */
+export function chatSseEncoder(alias: string, includeUsage: boolean): SseEncoder {
+  // The usage chunk carries the stream's id and time: the openai SDK's stream helper drops a
+  // chunk without an id, and the usage with it.
+  let id = "";
+  let created = 0;
+  return {
+    chunk: (c) => {
+      id ||= c.id;
+      created ||= Number(c.created);
+      return sseData(chatChunkJson(c, alias));
+    },
+    done: (done) =>
+      (includeUsage
+        ? sseData({
+            id,
+            object: "chat.completion.chunk",
+            created: created || Math.floor(Date.now() / 1000),
+            model: alias,
+            choices: [],
+            usage: usageJson(done.usage),
+          })
+        : "") + "data: [DONE]\n\n",
+    // After the first byte the only honest signal is an explicit error event, never [DONE].
+    error: (err: GatewayError) => sseData(err.toOpenAI()),
+  };
+}
+
 export async function openaiChat(d: DoorCall): Promise<string> {
   const { request, stream } = parseChatBody(d.body);
   if (!stream) {
@@ -31,27 +62,10 @@ export async function openaiChat(d: DoorCall): Promise<string> {
     );
     return "chat";
   }
-  const alias = request.model;
-  const encoder: SseEncoder = {
-    chunk: (c) => sseData(chatChunkJson(c, alias)),
-    done: (done) =>
-      (request.includeUsage
-        ? sseData({
-            id: "",
-            object: "chat.completion.chunk",
-            created: Math.floor(Date.now() / 1000),
-            model: alias,
-            choices: [],
-            usage: usageJson(done.usage),
-          })
-        : "") + "data: [DONE]\n\n",
-    // After the first byte the only honest signal is an explicit error event, never [DONE].
-    error: (err: GatewayError) => sseData(err.toOpenAI()),
-  };
   await streamAnswer({
     res: d.res,
     items: d.gateway.chatStream(d.key, request, d.call),
-    encoder,
+    encoder: chatSseEncoder(request.model, request.includeUsage),
     requestId: d.requestId,
     log: d.log,
     headers: streamHeaders(d.requestId),

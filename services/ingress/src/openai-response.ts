@@ -22,7 +22,8 @@ function messageJson(m: Message | undefined): Record<string, unknown> {
   }));
   return {
     role: "assistant",
-    content: text === "" && toolCalls.length > 0 ? null : text,
+    // No text beside tool calls or a refusal is null, as OpenAI sends it.
+    content: text === "" && (toolCalls.length > 0 || (m?.refusal ?? "") !== "") ? null : text,
     refusal: m?.refusal === "" || m === undefined ? null : m.refusal,
     // Where OpenAI-compatible servers (DeepSeek, vLLM) put reasoning text; OpenAI's own SDK keeps
     // unknown fields, so clients that know it read it and the others ignore it.

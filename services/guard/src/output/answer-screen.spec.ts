@@ -126,6 +126,37 @@ describe("answer screen", () => {
     assert.equal(clean.choices[0]!.message!.reasoningSignature, "s", "unchanged reasoning keeps it");
   });
 
+  it("screens streamed reasoning, all of it before the answer, dropping a signature the change breaks", () => {
+    const screen = createAnswerScreen(policies("watch"), plan())!;
+    const deltas = [
+      { reasoningContent: "the user is ops.le" },
+      { reasoningContent: "ad@example.org, so" },
+      { reasoningSignature: "sig-1" },
+      { content: "Done." },
+    ];
+    const out: { reasoning: string; signature: string; content: string }[] = [];
+    for (const [i, delta] of deltas.entries()) {
+      const chunk = create(ChatChunkSchema, {
+        choices: [{ index: 0, delta, finishReason: i === deltas.length - 1 ? "stop" : "" }],
+      });
+      assert.equal(screen.chunk(chunk), true);
+      const d = chunk.choices[0]!.delta!;
+      out.push({
+        reasoning: d.reasoningContent ?? "",
+        signature: d.reasoningSignature ?? "",
+        content: d.content ?? "",
+      });
+    }
+    const reasoning = out.map((o) => o.reasoning).join("");
+    assert.match(reasoning, /^the user is /);
+    assert.doesNotMatch(reasoning, /ops\.lead@example\.org/);
+    assert.equal(out.map((o) => o.signature).join(""), "", "the signature of altered reasoning is dropped");
+    const lastReasoning = out.findLastIndex((o) => o.reasoning !== "");
+    const firstContent = out.findIndex((o) => o.content !== "");
+    assert.ok(lastReasoning < firstContent || (lastReasoning === firstContent && firstContent >= 0));
+    assert.equal(out.map((o) => o.content).join(""), "Done.");
+  });
+
   it("escapes restored values inside tool-call arguments", () => {
     const res = create(ChatResponseSchema, {
       choices: [{ message: { toolCalls: [{ functionName: "call", argumentsJson: '{"to":"[PHONE_1]"}' }] } }],

@@ -2,8 +2,8 @@
 // the request's canary token, and the placeholders tokenize put in the prompt, which get their
 // values back here, before the client sees the text.
 //
-// Streams are screened per text field (a choice's content, each tool call's arguments) with a
-// hold-back: the last `holdback_chars` characters of a field are kept until more text comes,
+// Streams are screened per text field (a choice's content, its reasoning, each tool call's
+// arguments) with a hold-back: the last `holdback_chars` characters of a field are kept until more text comes,
 // so a value split across chunks is whole when it is looked at, and a placeholder is never
 // restored in halves. A value no longer than the hold-back is always seen whole before any of
 // it is sent; the hold-back is what the client's first token waits for (docs/guard.md).
@@ -50,11 +50,14 @@ export interface AnswerScreen {
   result(): GuardResult;
 }
 
+/** A choice's content, its reasoning, or one tool call's arguments (JSON). */
+type FieldKind = "content" | "reasoning" | number;
+
 interface Field {
   held: string;
   choice: number;
-  /** The tool call's index for its arguments (JSON); undefined for the content. */
-  tool: number | undefined;
+  /** The tool call's index for its arguments; "content" or "reasoning" for those texts. */
+  kind: FieldKind;
 }
 
 /**
@@ -86,7 +89,11 @@ export function createAnswerScreen(
    * `final`, else all but the hold-back, never cutting a value or a placeholder in two.
    * Sets `stopped` when something blocks.
    */
-  function screenText(text: string, final: boolean, json: boolean): { send: string; hold: string } {
+  function screenText(
+    text: string,
+    final: boolean,
+    json: boolean,
+  ): { send: string; hold: string; changed: boolean } {
     const budget = startBudget(policy.budget_ms);
     const spans: Span[] = detectors.length > 0 ? scan(text, detectors, budget) : [];
     if (budget.spent()) {
@@ -119,21 +126,23 @@ export function createAnswerScreen(
       tally.add(s.kind, s.rule, a, text, s.start, s.end);
       if (a === Action.BLOCK) stopped = true;
     });
-    if (stopped) return { send: "", hold: "" };
+    if (stopped) return { send: "", hold: "", changed: true };
     let send = rewrite(text.slice(0, cut), ready, actions, new Placeholders());
     if (restorer !== undefined) send = restorer.restore(send, json);
-    return { send, hold: text.slice(cut) };
+    return { send, hold: text.slice(cut), changed: send !== text.slice(0, cut) };
   }
 
-  const fieldKey = (choice: number, tool?: number): string =>
-    tool === undefined ? `${choice}:c` : `${choice}:t${tool}`;
+  const fieldKey = (choice: number, kind: FieldKind): string => `${choice}:${kind}`;
+  /** Choices whose streamed reasoning the screen changed: their signature no longer matches it. */
+  const alteredReasoning = new Set<number>();
 
-  /** Screens the next piece of a streamed field: a choice's content, or a tool call's arguments. */
-  function streamField(choice: number, tool: number | undefined, piece: string, final: boolean): string {
-    const key = fieldKey(choice, tool);
+  /** Screens the next piece of a streamed field. */
+  function streamField(choice: number, kind: FieldKind, piece: string, final: boolean): string {
+    const key = fieldKey(choice, kind);
     let field = fields.get(key);
-    if (field === undefined) fields.set(key, (field = { held: "", choice, tool }));
-    const { send, hold } = screenText(field.held + piece, final, tool !== undefined);
+    if (field === undefined) fields.set(key, (field = { held: "", choice, kind }));
+    const { send, hold, changed } = screenText(field.held + piece, final, typeof kind === "number");
+    if (changed && kind === "reasoning") alteredReasoning.add(choice);
     field.held = hold;
     return send;
   }
@@ -173,17 +182,33 @@ export function createAnswerScreen(
         const final = choice.finishReason !== "";
         const d = choice.delta;
         if (d === undefined) continue;
-        counted?.(d.content?.length ?? 0);
+        counted?.((d.content?.length ?? 0) + (d.reasoningContent?.length ?? 0));
         for (const call of d.toolCalls) counted?.(call.argumentsJson.length);
-        if (d.content !== undefined || (final && fields.has(fieldKey(choice.index))))
-          d.content = streamField(choice.index, undefined, d.content ?? "", final);
+        // Reasoning comes before the answer: what is held of it goes out as soon as anything
+        // else comes, so the client never sees it after the text it led to.
+        const reasoningEnds =
+          final || d.content !== undefined || d.toolCalls.length > 0 || d.reasoningSignature !== undefined;
+        if (
+          d.reasoningContent !== undefined ||
+          (reasoningEnds && (fields.get(fieldKey(choice.index, "reasoning"))?.held ?? "") !== "")
+        )
+          d.reasoningContent = streamField(
+            choice.index,
+            "reasoning",
+            d.reasoningContent ?? "",
+            reasoningEnds,
+          );
+        if (d.reasoningSignature !== undefined && alteredReasoning.has(choice.index))
+          d.reasoningSignature = undefined;
+        if (d.content !== undefined || (final && fields.has(fieldKey(choice.index, "content"))))
+          d.content = streamField(choice.index, "content", d.content ?? "", final);
         for (const call of d.toolCalls)
           call.argumentsJson = streamField(choice.index, call.index, call.argumentsJson, final);
         if (final) {
           // Tool calls whose arguments are still held, and that this chunk does not carry.
           for (const field of fields.values()) {
-            const tool = field.tool;
-            if (tool === undefined || field.choice !== choice.index || field.held === "") continue;
+            const tool = field.kind;
+            if (typeof tool !== "number" || field.choice !== choice.index || field.held === "") continue;
             if (d.toolCalls.some((c) => c.index === tool)) continue;
             d.toolCalls.push(
               create(ToolCallDeltaSchema, {
@@ -204,9 +229,10 @@ export function createAnswerScreen(
         if (field.held === "") continue;
         let delta = byChoice.get(field.choice);
         if (delta === undefined) byChoice.set(field.choice, (delta = create(DeltaSchema)));
-        const text = streamField(field.choice, field.tool, "", true);
-        if (field.tool === undefined) delta.content = text;
-        else delta.toolCalls.push(create(ToolCallDeltaSchema, { index: field.tool, argumentsJson: text }));
+        const text = streamField(field.choice, field.kind, "", true);
+        if (field.kind === "content") delta.content = text;
+        else if (field.kind === "reasoning") delta.reasoningContent = text;
+        else delta.toolCalls.push(create(ToolCallDeltaSchema, { index: field.kind, argumentsJson: text }));
       }
       if (byChoice.size === 0 || stopped) return undefined;
       return {
