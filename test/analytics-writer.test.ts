@@ -1,7 +1,7 @@
 // The analytics writer against the real NATS and ClickHouse (18.16 here): requests through the
 // pipeline become exactly one `requests` row each, with their usage event's tokens and cost,
 // quickly; rollups agree with the raw rows; a redelivery of every event, a writer SIGKILLed
-// mid-batch, and ClickHouse cut away under traffic lose nothing and double nothing. ClickHouse
+// mid-batch, and ClickHouse cut away for a minute under traffic lose nothing and double nothing. ClickHouse
 // is cut through a TCP proxy of this file's own (the shared server stays up for other files),
 // and this file writes to a private database.
 import assert from "node:assert/strict";
@@ -24,6 +24,8 @@ import { startTcpProxy, type TcpProxy } from "./harness/tcp-proxy.js";
 import { waitForUsageEvents } from "./harness/usage-events.js";
 
 const ACK_WAIT_MS = 4_000;
+/** How long ClickHouse is away in the outage test (the issue's minute; shorter to try it out). */
+const OUTAGE_MS = Number(process.env.ANALYTICS_OUTAGE_MS ?? 60_000);
 
 describe("analytics writer", () => {
   let gw: GatewayUnderTest;
@@ -86,13 +88,16 @@ describe("analytics writer", () => {
     return ids;
   };
 
-  /** Synthetic usage events straight to JetStream, 256 to a message as ingress publishes them. */
-  const publishSynthetic = async (tenant: string, n: number): Promise<void> => {
+  /**
+   * Synthetic usage events straight to JetStream, 256 to a message as ingress publishes them;
+   * request ids `<tenant>-<i>` for i from `from`.
+   */
+  const publishSynthetic = async (tenant: string, n: number, from = 0): Promise<void> => {
     const js = jetstream(gw.nc);
     const now = Date.now();
-    for (let start = 0; start < n; start += 256) {
+    for (let start = from; start < from + n; start += 256) {
       const events: UsageEvent[] = [];
-      for (let i = start; i < Math.min(n, start + 256); i++)
+      for (let i = start; i < Math.min(from + n, start + 256); i++)
         events.push(
           create(UsageEventSchema, {
             requestId: `${tenant}-${i}`,
@@ -297,7 +302,7 @@ describe("analytics writer", () => {
     assert.deepEqual(await counts("tenant_id = 'kill'"), { rows: total, ids: total });
   });
 
-  it("keeps events while ClickHouse is away and drains the backlog when it is back", async () => {
+  it("keeps events while ClickHouse is away for a minute under traffic, then drains the backlog", async () => {
     await proxy.cut();
     const readyz = async (): Promise<{ status: number; text: string }> => {
       const res = await fetch(`http://127.0.0.1:${writer.metricsPort}/readyz`);
@@ -305,10 +310,16 @@ describe("analytics writer", () => {
     };
     await waitFor("readiness to report ClickHouse", async () => (await readyz()).status === 503, 10_000);
     assert.match((await readyz()).text, /clickhouse/);
-    await publishSynthetic("outage", 5_000);
-    const ids = await chat(5);
-    // Longer than the ack wait: held messages are kept alive, the rest wait in the stream.
-    await sleep(ACK_WAIT_MS * 2);
+    // Traffic all through the outage: synthetic events and real requests every few seconds.
+    // Far longer than the ack wait: held messages are kept alive, the rest wait in the stream.
+    const ids: string[] = [];
+    let published = 0;
+    for (const until = Date.now() + OUTAGE_MS; Date.now() < until;) {
+      await publishSynthetic("outage", 500, published);
+      published += 500;
+      ids.push(...(await chat(1)));
+      await sleep(Math.max(0, Math.min(5_000, until - Date.now())));
+    }
     assert.equal((await counts("tenant_id = 'outage'")).rows, 0);
     await waitFor(
       "the lag gauge to show the backlog",
@@ -318,19 +329,19 @@ describe("analytics writer", () => {
     await proxy.restore();
     await waitFor(
       "the backlog to drain",
-      async () => (await counts("tenant_id = 'outage'")).rows >= 5_000,
+      async () => (await counts("tenant_id = 'outage'")).rows >= published,
       60_000,
     );
     const list = ids.map((id) => `'${id}'`).join(",");
     await waitFor(
       "the requests made meanwhile",
-      async () => (await counts(`request_id IN (${list})`)).rows >= 5,
+      async () => (await counts(`request_id IN (${list})`)).rows >= ids.length,
       20_000,
     );
     await waitFor("readiness", async () => (await readyz()).status === 200, 10_000);
     await waitFor("no lag", async () => (await lag()) === 0, 20_000);
-    assert.deepEqual(await counts("tenant_id = 'outage'"), { rows: 5_000, ids: 5_000 });
-    assert.deepEqual(await counts(`request_id IN (${list})`), { rows: 5, ids: 5 });
+    assert.deepEqual(await counts("tenant_id = 'outage'"), { rows: published, ids: published });
+    assert.deepEqual(await counts(`request_id IN (${list})`), { rows: ids.length, ids: ids.length });
     const all = await counts();
     assert.equal(all.rows, all.ids, "no request stored twice");
   });
