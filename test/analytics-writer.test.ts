@@ -288,6 +288,16 @@ describe("analytics writer", () => {
     assert.deepEqual(await counts(), before);
   });
 
+  it("stores each request once when it comes again in the next batch, looked up while the first is written", async () => {
+    // Two messages' worth of overlap: rows 500-999 are in batch k (0-999) and in batch k+1
+    // (500-1499), whose lookup runs while batch k is still being inserted.
+    await publishSynthetic("overlap", 1_000, 0);
+    await publishSynthetic("overlap", 1_000, 500);
+    await waitFor("1,500 requests", async () => (await counts("tenant_id = 'overlap'")).ids >= 1_500, 20_000);
+    await waitFor("no lag", async () => (await lag()) === 0, 10_000);
+    assert.deepEqual(await counts("tenant_id = 'overlap'"), { rows: 1_500, ids: 1_500 });
+  });
+
   it("loses and doubles nothing when the writer is SIGKILLed mid-batch", async () => {
     const total = 20_000;
     const publishing = publishSynthetic("kill", total);

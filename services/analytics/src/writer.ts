@@ -1,6 +1,7 @@
 // The analytics writer: pulls event batches from the `analytics` consumer, gathers their rows
 // into batches by size and time, writes each batch to ClickHouse once (rows ClickHouse already
-// holds are skipped: existing-rows.ts), and acknowledges the messages only after ClickHouse has
+// holds are skipped: existing-rows.ts; a batch is looked up while the one before it is inserted,
+// and also skips what that one inserted), and acknowledges the messages only after ClickHouse has
 // accepted every insert. When ClickHouse fails, the batch is retried with growing pauses while
 // its messages are kept alive (`working()`); the consumer stops pulling once two batches wait,
 // so nothing is lost and nothing is read ahead without bound. Undecodable messages are
@@ -43,14 +44,37 @@ export interface Writer {
   stop(): Promise<void>;
 }
 
+/** Row keys by table: what ClickHouse held, or what a batch inserted. */
+interface Keys {
+  requests: Set<string>;
+  verdicts: Set<string>;
+}
+
 interface Batch {
   messages: JsMsg[];
   requests: RequestRow[];
   verdicts: GuardVerdictRow[];
   since: number;
+  /**
+   * The rows ClickHouse already held, looked up as soon as the batch was queued — while the
+   * batches before it were still being written (`before`), whose rows the lookup may not have
+   * seen. Used on the first attempt only; undefined when that lookup failed.
+   */
+  early?: Promise<Keys | undefined>;
+  before: Batch[];
+  /** What this batch has inserted, every attempt counted. */
+  inserted: Keys;
 }
 
-const emptyBatch = (): Batch => ({ messages: [], requests: [], verdicts: [], since: Date.now() });
+const noKeys = (): Keys => ({ requests: new Set(), verdicts: new Set() });
+const emptyBatch = (): Batch => ({
+  messages: [],
+  requests: [],
+  verdicts: [],
+  since: Date.now(),
+  before: [],
+  inserted: noKeys(),
+});
 
 /** Pause before retry `attempt` (from 0): 250 ms doubling, at most `max`. */
 export function backoffMs(attempt: number, max: number): number {
@@ -125,21 +149,35 @@ export function startWriter(o: WriterOptions): Writer {
     current.messages.push(m);
   }
 
-  async function write(batch: Batch): Promise<void> {
+  async function lookUp(batch: Batch): Promise<Keys> {
+    const [requests, verdicts] = await Promise.all([
+      findExisting(o.clickhouse, requestsTable, uniqueRows(batch.requests).rows, false),
+      findExisting(o.clickhouse, verdictsTable, uniqueRows(batch.verdicts).rows, true),
+    ]);
+    return { requests, verdicts };
+  }
+
+  async function write(batch: Batch, attempt: number): Promise<void> {
     const t0 = performance.now();
     const requests = uniqueRows(batch.requests);
     const verdicts = uniqueRows(batch.verdicts);
-    const [storedRequests, storedVerdicts] = await Promise.all([
-      findExisting(o.clickhouse, requestsTable, requests.rows, false),
-      findExisting(o.clickhouse, verdictsTable, verdicts.rows, true),
-    ]);
-    const newRequests = requests.rows.filter((r) => !storedRequests.has(rowKey(r)));
-    const newVerdicts = verdicts.rows.filter((r) => !storedVerdicts.has(rowKey(r)));
+    // The early lookup could not see what the batches written meanwhile inserted: those rows
+    // are known here, in memory. A retry looks again (its own earlier attempt may have written).
+    const early = attempt === 0 ? await batch.early : undefined;
+    const stored = early ?? (await lookUp(batch));
+    const fresh = (table: keyof Keys, k: string): boolean =>
+      !stored[table].has(k) && !batch.before.some((b) => b.inserted[table].has(k));
+    const newRequests = requests.rows.filter((r) => fresh("requests", rowKey(r)));
+    const newVerdicts = verdicts.rows.filter((r) => fresh("verdicts", rowKey(r)));
     // Sequential: a retry after the second failed finds the first's rows and skips them.
-    if (newRequests.length > 0)
+    if (newRequests.length > 0) {
       await o.clickhouse.insert({ table: requestsTable, values: newRequests, format: "JSONEachRow" });
-    if (newVerdicts.length > 0)
+      for (const r of newRequests) batch.inserted.requests.add(rowKey(r));
+    }
+    if (newVerdicts.length > 0) {
       await o.clickhouse.insert({ table: verdictsTable, values: newVerdicts, format: "JSONEachRow" });
+      for (const r of newVerdicts) batch.inserted.verdicts.add(rowKey(r));
+    }
     o.metrics.insertSeconds.observe((performance.now() - t0) / 1000);
     o.metrics.batchRows.observe(batch.requests.length + batch.verdicts.length);
     o.metrics.rows.inc({ table: "requests" }, newRequests.length);
@@ -151,7 +189,7 @@ export function startWriter(o: WriterOptions): Writer {
   async function writeUntilDone(batch: Batch): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await write(batch);
+        await write(batch, attempt);
         for (const m of batch.messages) m.ack();
         o.metrics.batches.inc({ outcome: "written" });
         o.metrics.clickhouseUp.set(1);
@@ -186,9 +224,18 @@ export function startWriter(o: WriterOptions): Writer {
     const batch = current;
     current = emptyBatch();
     rows = 0;
+    // Looked up now, beside the writes of the batches before it (checked against theirs later).
+    batch.before = [...held];
+    batch.early = lookUp(batch).catch(() => undefined);
     held.add(batch);
     const previous = chain;
-    chain = previous.then(() => writeUntilDone(batch)).finally(() => held.delete(batch));
+    chain = previous
+      .then(() => writeUntilDone(batch))
+      .finally(() => {
+        held.delete(batch);
+        batch.before = []; // the batches before it may go now
+        batch.early = undefined;
+      });
     return previous;
   }
 
