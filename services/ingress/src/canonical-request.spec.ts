@@ -30,12 +30,15 @@ describe("canonical request checks (both doors)", () => {
     assert.equal(fieldOf(chat({ temperature: Number.NaN })), "temperature");
     assert.equal(fieldOf(chat({ n: 2 })), "n");
     assert.equal(fieldOf(chat({ maxTokens: 0 })), "max_tokens");
-    assert.equal(fieldOf(chat({ stop: ["a", "b", "c", "d", "e"] })), "stop");
+    assert.equal(fieldOf(chat({ stop: Array.from({ length: 65 }, (_, i) => `s${i}`) })), "stop");
     assert.equal(
       fieldOf(chat({ tools: [{ type: "function", function: { name: "bad name" } }] })),
       "tools[0].function.name",
     );
-    assert.equal(fieldOf(chat({ reasoningEffort: "max" })), "reasoning_effort");
+    assert.equal(fieldOf(chat({ reasoningEffort: "extreme" })), "reasoning_effort");
+    // OpenAI's whole scale, as its SDK types it, is taken.
+    for (const effort of ["none", "minimal", "low", "medium", "high", "xhigh", "max"])
+      checkChatRequest(create(ChatRequestSchema, { model: "m", messages: [user], reasoningEffort: effort }));
   });
 
   it("refuses embeddings with no input or absurd dimensions", () => {

@@ -5,7 +5,10 @@ import { GatewayError } from "@switchyard/common";
 import type { ChatRequest, EmbedRequest } from "@switchyard/proto";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
-const EFFORTS = new Set(["", "minimal", "low", "medium", "high"]);
+/** OpenAI's reasoning_effort scale (its SDK's ReasoningEffort); each adapter maps it. */
+export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
+const EFFORT_SET = new Set<string>(["", ...EFFORTS]);
+const MAX_STOP_SEQUENCES = 64;
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** More dimensions than any embedding model has; past it the request is surely a mistake. */
 export const MAX_DIMENSIONS = 16_384;
@@ -47,9 +50,10 @@ export function checkChatRequest(req: ChatRequest): void {
   inRange(req.topLogprobs, "top_logprobs", 0, 20);
   if (req.maxTokens === 0) throw bad("max_tokens", "must be positive");
   if (req.n !== undefined && req.n !== 1) throw bad("n", "only n=1 is supported");
-  if (req.stop.length > 4) throw bad("stop", "at most 4 sequences");
-  if (!EFFORTS.has(req.reasoningEffort))
-    throw bad("reasoning_effort", `must be one of ${[...EFFORTS].filter(Boolean).join(", ")}`);
+  // OpenAI's door takes 4 (its API's limit); Anthropic's door more, as Anthropic does.
+  if (req.stop.length > MAX_STOP_SEQUENCES) throw bad("stop", `at most ${MAX_STOP_SEQUENCES} sequences`);
+  if (!EFFORT_SET.has(req.reasoningEffort))
+    throw bad("reasoning_effort", `must be one of ${EFFORTS.join(", ")}`);
 }
 
 export function checkEmbedRequest(req: EmbedRequest): void {

@@ -14,7 +14,7 @@ import {
 } from "@switchyard/proto";
 import { z } from "zod";
 import { functionTool, jsonText, textPart as canonicalText } from "./canonical-parts.js";
-import { MAX_DIMENSIONS } from "./canonical-request.js";
+import { EFFORTS, MAX_DIMENSIONS } from "./canonical-request.js";
 import { tokensToText } from "./token-input.js";
 import { invalidBody } from "./zod-issues.js";
 
@@ -120,7 +120,7 @@ const chatBody = z.object({
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  reasoning_effort: z.enum(["minimal", "low", "medium", "high"]).nullish(),
+  reasoning_effort: z.enum(EFFORTS).nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
 });

@@ -129,6 +129,18 @@ describe("anthropic request", () => {
     assert.equal(b["temperature"], undefined);
   });
 
+  it("maps the ends of the effort scale: none is no thinking, max a budget within Claude's limits", async () => {
+    const req = toolConversation();
+    req.toolChoice = undefined;
+    req.maxTokens = undefined;
+    req.reasoningEffort = "none";
+    assert.equal((await body(req))["thinking"], undefined);
+    req.reasoningEffort = "max";
+    const b = await body(req);
+    assert.deepEqual(b["thinking"], { type: "enabled", budget_tokens: 24576 });
+    assert.ok(Number(b["max_tokens"]) <= 32_000);
+  });
+
   it("passes the client's anthropic-version and anthropic-beta headers through", async () => {
     const req = toolConversation();
     req.anthropicVersion = "2023-06-01-client";

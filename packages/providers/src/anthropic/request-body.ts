@@ -9,7 +9,16 @@ import { JSON_TOOL_DESCRIPTION, JSON_TOOL_NAME } from "./json-mode.js";
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
 /** reasoning_effort → extended-thinking budget (tokens). */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+// "none" has no budget: no thinking. xhigh and max stop at 24,576 so that the default
+// max_tokens (budget + 4,096) stays within the smallest Claude output limit (32,000).
+const THINKING_BUDGET: Record<string, number> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 4096,
+  high: 16384,
+  xhigh: 24576,
+  max: 24576,
+};
 
 type Block = JsonObject;
 type Turn = { role: "user" | "assistant"; content: Block[] };

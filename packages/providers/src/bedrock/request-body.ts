@@ -6,7 +6,16 @@ import { jsonInstruction } from "../shared/json-instruction.js";
 import { argumentsObject, parseClientJson, type JsonObject } from "../shared/json.js";
 
 /** reasoning_effort → Claude extended-thinking budget, sent as additionalModelRequestFields. */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+// "none" has no budget: no thinking. xhigh and max stop at 24,576 so that the default
+// max_tokens (budget + 4,096) stays within the smallest Claude output limit (32,000).
+const THINKING_BUDGET: Record<string, number> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 4096,
+  high: 16384,
+  xhigh: 24576,
+  max: 24576,
+};
 const DEFAULT_MAX_TOKENS = 4096;
 
 const IMAGE_FORMATS: Record<string, string> = {

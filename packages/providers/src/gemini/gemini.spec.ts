@@ -105,6 +105,18 @@ describe("gemini request", () => {
     });
   });
 
+  it("maps reasoning effort none to a budget of 0 (Gemini thinks by default) and xhigh to its largest", async () => {
+    const req = create(ChatRequestSchema, {
+      messages: [{ role: "user", content: [{ part: { case: "text", value: "hi" } }] }],
+      reasoningEffort: "none",
+    });
+    assert.deepEqual((await body(req))["generationConfig"], { thinkingConfig: { thinkingBudget: 0 } });
+    req.reasoningEffort = "xhigh";
+    assert.deepEqual((await body(req))["generationConfig"], {
+      thinkingConfig: { thinkingBudget: 32768, includeThoughts: true },
+    });
+  });
+
   it("maps thinking_budget_tokens (winning over reasoning effort) and top_k", async () => {
     const req = create(ChatRequestSchema, {
       messages: [{ role: "user", content: [{ part: { case: "text", value: "hi" } }] }],

@@ -5,7 +5,16 @@ import { mediaTypeFromUrl, parseDataUrl } from "../shared/data-url.js";
 import { argumentsObject, isObject, parseClientJson, type JsonObject } from "../shared/json.js";
 
 /** reasoning_effort → thinkingBudget (tokens). */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 8192, high: 24576 };
+// "none" is a budget of 0 (Gemini 2.5 thinks by default); 32768 is the largest Gemini takes.
+const THINKING_BUDGET: Record<string, number> = {
+  none: 0,
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
+  max: 32768,
+};
 
 type Part = JsonObject;
 type Content = { role: "user" | "model"; parts: Part[] };

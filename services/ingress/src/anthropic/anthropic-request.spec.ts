@@ -194,7 +194,7 @@ describe("Anthropic messages body: mapping", () => {
     assert.deepEqual(thinking({ thinking: { type: "adaptive" } }), [undefined, "medium"]);
     assert.deepEqual(thinking({ thinking: { type: "adaptive" }, output_config: { effort: "max" } }), [
       undefined,
-      "high",
+      "max",
     ]);
     assert.deepEqual(thinking({ output_config: { effort: "low" } }), [undefined, "low"]);
     assert.deepEqual(thinking({}), [undefined, ""]);

@@ -304,15 +304,6 @@ function systemMessage(system: Body["system"]): Message[] {
   ];
 }
 
-/** Anthropic's effort scale tops out above the canonical one ("low" | "medium" | "high"). */
-const EFFORT: Record<string, string> = {
-  low: "low",
-  medium: "medium",
-  high: "high",
-  xhigh: "high",
-  max: "high",
-};
-
 function toChatRequest(b: Body, headers: { version?: string; beta?: string } = {}): ChatRequest {
   b.messages.forEach((m, i) => {
     // Anthropic's rule: only the last turn (an assistant prefill) may be empty.
@@ -323,7 +314,8 @@ function toChatRequest(b: Body, headers: { version?: string; beta?: string } = {
   });
   const tc = b.tool_choice ?? undefined;
   const format = b.output_config?.format ?? b.output_format ?? undefined;
-  const effort = b.output_config?.effort ? (EFFORT[b.output_config.effort] ?? "") : "";
+  // Anthropic's effort names are OpenAI's (the canonical scale) from low to max.
+  const effort = b.output_config?.effort ?? "";
   return create(ChatRequestSchema, {
     model: b.model,
     messages: [

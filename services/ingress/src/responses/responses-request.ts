@@ -16,6 +16,7 @@ import {
 } from "@switchyard/proto";
 import { z } from "zod";
 import { functionTool as canonicalTool, jsonText, textMessage, textPart } from "../canonical-parts.js";
+import { EFFORTS } from "../canonical-request.js";
 import { invalidBody } from "../zod-issues.js";
 
 /** What the Response object repeats back of the request. */
@@ -190,7 +191,7 @@ const responsesBody = z.object({
   prompt: refused("prompt templates are not supported; send the instructions and input themselves"),
   reasoning: z
     .object({
-      effort: z.enum(["minimal", "low", "medium", "high"]).nullish(),
+      effort: z.enum(EFFORTS).nullish(),
       // The door returns the model's own reasoning text (reasoning_text), never a summary of it.
       summary: z.enum(["auto", "concise", "detailed"]).nullish(),
     })
