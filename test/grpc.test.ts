@@ -75,6 +75,19 @@ describe("gRPC door", () => {
     assert.ok(usage > 0);
   });
 
+  it("gives one usage, at the end, even from an upstream that reports the prompt's at the start", async () => {
+    const call = client.chatStream(
+      { model: "mock-claude", messages: user("stream from claude"), includeUsage: true },
+      auth(),
+    );
+    const chunks: ChatChunk[] = [];
+    for await (const chunk of call as AsyncIterable<ChatChunk>) chunks.push(chunk);
+    const withUsage = chunks.filter((c) => c.usage !== undefined && c.usage !== null);
+    assert.equal(withUsage.length, 1);
+    assert.equal(withUsage[0], chunks.at(-1));
+    assert.ok((withUsage[0]?.usage?.completionTokens ?? 0) > 0);
+  });
+
   it("embeds and lists models", async () => {
     const res = await new Promise<EmbedResponse>((resolve, reject) =>
       client.embed({ model: "mock-embed", input: ["a", "b", "c"] }, auth(), (e, r) =>

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, jsonSchema, tool } from "ai";
 import OpenAI from "openai";
+import { openResponseStore } from "@switchyard/common";
 import { sha256Key } from "@switchyard/devkit";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 
@@ -36,6 +37,8 @@ describe("Responses door: the bounded store", () => {
 
   before(async () => {
     gw = await startGateway({
+      // A small body limit, to see references bounded by it.
+      env: { SWITCHYARD_MAX_BODY_BYTES: String(1024 * 1024) },
       gatewayFile: (config) => {
         (config["tenants"] as unknown[]).push({ id: "other", name: "Another tenant" });
         (config["keys"] as unknown[]).push({
@@ -131,6 +134,66 @@ describe("Responses door: the bounded store", () => {
       (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "input[0]",
     );
     assert.equal((await client.responses.retrieve(mine.id)).id, mine.id, "still there for its tenant");
+  });
+
+  it("shows a stored response only to keys that may chat with its model", async () => {
+    const claude = await client.responses.create({ model: "mock-claude", input: "for chat keys only" });
+    // Same tenant, but only mock-gpt: the mock-claude transcript is not found, however asked for.
+    const restricted = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.restricted, maxRetries: 0 });
+    await assert.rejects(restricted.responses.retrieve(claude.id), OpenAI.NotFoundError);
+    await assert.rejects(
+      restricted.responses.create({ model: "mock-gpt", previous_response_id: claude.id, input: "more" }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
+    );
+    // A key without the chat scope reads nothing stored.
+    const admin = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.admin, maxRetries: 0 });
+    await assert.rejects(admin.responses.retrieve(claude.id), OpenAI.PermissionDeniedError);
+  });
+
+  it("bounds what references bring: ids of any length or none, reference counts, sizes", async () => {
+    const get = (id: string) =>
+      fetch(`${gw.httpUrl}/responses/${id}`, { headers: { authorization: `Bearer ${KEYS.dev}` } });
+    assert.equal((await get("a".repeat(5_000))).status, 404);
+    await assert.rejects(
+      client.responses.create({ model: "mock-gpt", previous_response_id: "", input: "x" }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
+    );
+    await assert.rejects(
+      client.responses.create({ model: "mock-gpt", input: [{ type: "item_reference", id: "" }] }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "input[0]",
+    );
+    const big = await client.responses.create({ model: "mock-gpt", input: "say a lot [mock:words=2000]" });
+    const item = big.output.find((o) => o.type === "message");
+    assert.ok(item?.id);
+    await assert.rejects(
+      client.responses.create({
+        model: "mock-gpt",
+        input: Array.from({ length: 257 }, () => ({ type: "item_reference" as const, id: item.id })),
+      }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === "input",
+    );
+    // 256 references to a ~15 KB item: a small body that would become ~4 MB, past this gateway's 1 MB.
+    await assert.rejects(
+      client.responses.create({
+        model: "mock-gpt",
+        input: Array.from({ length: 256 }, () => ({ type: "item_reference" as const, id: item.id })),
+      }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 413 && err.param === "input",
+    );
+  });
+
+  it("drops the oldest responses when the store is full, and goes on keeping new ones", async () => {
+    const store = await openResponseStore(gw.nc, `${gw.prefix}-full`, {
+      ttlSeconds: 3600,
+      maxBytes: 200_000,
+    });
+    for (let i = 0; i < 40; i++)
+      await store.save("t", {
+        response: { id: `resp_${i}`, model: "m", output: [{ id: `msg_${i}`, text: "x".repeat(10_000) }] },
+        conversation: ["y".repeat(10_000)],
+      });
+    assert.equal(await store.get("t", "resp_0"), undefined, "the oldest went");
+    assert.notEqual(await store.get("t", "resp_39"), undefined, "the newest is kept");
   });
 
   it("lets the Vercel AI SDK's default (store: true) tool loop go on after reasoning and a call", async () => {

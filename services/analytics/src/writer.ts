@@ -64,6 +64,11 @@ interface Batch {
   before: Batch[];
   /** What this batch has inserted, every attempt counted. */
   inserted: Keys;
+  /**
+   * It took more than one attempt: a failed insert may still have landed, unseen by `inserted`,
+   * so the batches after it look up again rather than trust their early lookup.
+   */
+  retried: boolean;
 }
 
 const noKeys = (): Keys => ({ requests: new Set(), verdicts: new Set() });
@@ -74,6 +79,7 @@ const emptyBatch = (): Batch => ({
   since: Date.now(),
   before: [],
   inserted: noKeys(),
+  retried: false,
 });
 
 /** Pause before retry `attempt` (from 0): 250 ms doubling, at most `max`. */
@@ -163,7 +169,7 @@ export function startWriter(o: WriterOptions): Writer {
     const verdicts = uniqueRows(batch.verdicts);
     // The early lookup could not see what the batches written meanwhile inserted: those rows
     // are known here, in memory. A retry looks again (its own earlier attempt may have written).
-    const early = attempt === 0 ? await batch.early : undefined;
+    const early = attempt === 0 && !batch.before.some((b) => b.retried) ? await batch.early : undefined;
     const stored = early ?? (await lookUp(batch));
     const fresh = (table: keyof Keys, k: string): boolean =>
       !stored[table].has(k) && !batch.before.some((b) => b.inserted[table].has(k));
@@ -189,6 +195,7 @@ export function startWriter(o: WriterOptions): Writer {
   async function writeUntilDone(batch: Batch): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
+        if (attempt > 0) batch.retried = true;
         await write(batch, attempt);
         for (const m of batch.messages) m.ack();
         o.metrics.batches.inc({ outcome: "written" });

@@ -92,6 +92,8 @@ export interface Gateway {
   /** The key of a secret; `seen` gets the key the store knows even when it then refuses it. */
   authenticate(presentedKey: string | undefined, seen?: (key: KeyInfo) => void): Promise<KeyInfo>;
   newRequestId(requested: string | undefined): string;
+  /** permission_denied unless the key has the scope ("chat", "embeddings", …). */
+  authorizeScope(key: KeyInfo, scope: "chat" | "embeddings"): void;
   chat(key: KeyInfo, req: ChatRequest, opts: CallOptions): Promise<Answer<ChatResponse>>;
   /** Starts a stream; the first item is awaited before returning so errors before the first byte surface as a rejection. */
   chatStream(key: KeyInfo, req: ChatRequest, opts: CallOptions): AsyncGenerator<StreamItem>;
@@ -229,6 +231,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     authenticate: (presented, seen) => deps.keys.authenticate(presented, seen),
+    authorizeScope: (key, scope) => deps.keys.authorizeScope(key, scope),
 
     newRequestId(requested) {
       if (requested === undefined || requested === "") return randomUUID();

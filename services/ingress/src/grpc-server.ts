@@ -350,6 +350,9 @@ export async function startGrpcDoor(opts: GrpcDoorOptions): Promise<GrpcDoor> {
             sentHeaders = true;
           }
           if (item.type === "chunk") {
+            // The prompt-side usage an upstream reports at its start is the Anthropic door's
+            // (message_start); gRPC clients get one usage, at the end (include_usage).
+            item.chunk.usage = undefined;
             // A slow reader holds the stream back here rather than filling ingress's memory.
             if (!call.write(item.chunk) && !call.cancelled) await drained(call);
           } else {

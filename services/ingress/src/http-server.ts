@@ -108,7 +108,10 @@ export async function startHttpDoor(opts: HttpDoorOptions): Promise<HttpDoor> {
     "/v1/embeddings": { kind: RequestKind.EMBED, handle: openaiEmbeddings },
     "/v1/messages": { kind: RequestKind.CHAT, handle: anthropicMessages },
     "/v1/messages/count_tokens": { kind: RequestKind.CHAT, handle: anthropicCountTokens },
-    "/v1/responses": { kind: RequestKind.CHAT, handle: (d) => responsesCreate(d, opts.responseStore) },
+    "/v1/responses": {
+      kind: RequestKind.CHAT,
+      handle: (d) => responsesCreate(d, opts.responseStore, opts.maxBodyBytes),
+    },
   };
 
   async function route(

@@ -113,7 +113,7 @@ runService({
       createFilesApi({ store: files, maxUploadBytes: config.maxUploadBytes, log }),
       createBatchesApi(batchService),
       createChainsApi(chainService),
-      ...(responseStore === undefined ? [] : [createResponsesApi(responseStore)]),
+      ...(responseStore === undefined ? [] : [createResponsesApi(responseStore, gateway)]),
     ];
     const http = await startHttpDoor({
       apis,

@@ -6,7 +6,7 @@
 // stateless and refuses those by name. The wire mapping is in responses/; errors are OpenAI's
 // error JSON, as on the chat door.
 import { create } from "@bufbuild/protobuf";
-import { sendJson, type ResponseStore } from "@switchyard/common";
+import { modelAllowed, sendJson, type ResponseStore } from "@switchyard/common";
 import { UsageSchema } from "@switchyard/proto";
 import { answerHeaders, streamHeaders, type DoorCall } from "./door-call.js";
 import { parseResponsesBody } from "./responses/responses-request.js";
@@ -16,8 +16,19 @@ import { withStoredInput } from "./responses/stored-input.js";
 import { sseEvents, streamAnswer } from "./sse-stream.js";
 import type { SseEvent } from "./sse-event.js";
 
-export async function responsesCreate(d: DoorCall, store: ResponseStore | undefined): Promise<string> {
-  const stored = store === undefined ? undefined : await withStoredInput(d.body, d.key.tenantId, store);
+export async function responsesCreate(
+  d: DoorCall,
+  store: ResponseStore | undefined,
+  maxBodyBytes: number,
+): Promise<string> {
+  // Nothing stored is read for a key that may not chat (the gateway checks again on the call).
+  d.gateway.authorizeScope(d.key, "chat");
+  const stored =
+    store === undefined
+      ? undefined
+      : await withStoredInput(d.body, d.key.tenantId, store, maxBodyBytes, (model) =>
+          modelAllowed(d.key.models, model),
+        );
   const { request, stream, echo } = parseResponsesBody(stored?.body ?? d.body);
   if (store === undefined) echo.store = false;
   const ctx: ResponseContext = {

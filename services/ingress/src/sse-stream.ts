@@ -24,8 +24,9 @@ export const sseData = (data: unknown): string => `data: ${JSON.stringify(data)}
 export const sseEvents = (events: readonly SseEvent[]): string =>
   events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join("");
 
-/** Resolves when the response can take more (or is gone). */
+/** Resolves when the response can take more (or is gone — then at once: its close has fired). */
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off("drain", done).off("close", done);
@@ -75,6 +76,8 @@ export async function streamAnswer(opts: StreamAnswerOptions): Promise<void> {
     for (let it = first; !it.done; it = await items.next()) {
       const item = it.value;
       if (item.type === "chunk") {
+        // The client went away: end the call (and its usage event) rather than write into nothing.
+        if (res.destroyed) throw new GatewayError("cancelled", "the client closed the stream");
         // A slow reader holds the stream back here rather than filling ingress's memory.
         if (!write(encoder.chunk(item.chunk))) await drained(res);
       } else {

@@ -3,7 +3,9 @@
 // Vercel AI SDK does so in tool loops), or read or delete it by id. NATS KV, one bucket per
 // gateway, bounded in time (entries expire after `ttlSeconds`) and in size (past `maxBytes` the
 // oldest go first); keys are tenant-scoped, so another tenant's id is simply not found.
+// Each response and each of its output items is one entry.
 import type { NatsConnection } from "@nats-io/transport-node";
+import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { kvRecords } from "../kv-records.js";
 import { bucketName } from "../object-names.js";
@@ -38,15 +40,32 @@ export const responsesBucketName = (prefix: string): string => bucketName(prefix
 const responseKey = (tenantId: string, id: string): string => `r.${keyToken(tenantId)}.${keyToken(id)}`;
 const itemKey = (tenantId: string, id: string): string => `i.${keyToken(tenantId)}.${keyToken(id)}`;
 
+/**
+ * The ids this door makes (`resp_<request id>`, `msg_…`, `fc_…_<n>`): anything else — empty,
+ * too long for a NATS subject, other characters — cannot be stored here, so it is not found
+ * without asking NATS (a 5,000-character id would otherwise cost the connection).
+ */
+const STORED_ID = /^[A-Za-z0-9_-]{1,200}$/;
+export const storableId = (id: string): boolean => STORED_ID.test(id);
+
 async function openBucket(nc: NatsConnection, name: string, opts: ResponseStoreOptions): Promise<KV> {
   const kvm = new Kvm(nc);
+  let kv: KV;
   try {
-    return await kvm.create(name, { history: 1, ttl: opts.ttlSeconds * 1000, max_bytes: opts.maxBytes });
+    kv = await kvm.create(name, { history: 1, ttl: opts.ttlSeconds * 1000, max_bytes: opts.maxBytes });
   } catch (err) {
     // The bucket exists with other bounds (changed settings): use it as it is.
     if (!/already in use/i.test((err as Error).message)) throw err;
-    return kvm.open(name);
+    kv = await kvm.open(name);
   }
+  // A KV bucket refuses writes once full; this store drops its oldest entries instead, so a
+  // full store goes on keeping the newest responses.
+  const jsm = await jetstreamManager(nc);
+  const stream = `KV_${name}`;
+  const { config } = await jsm.streams.info(stream);
+  if (config.discard !== DiscardPolicy.Old)
+    await jsm.streams.update(stream, { ...config, discard: DiscardPolicy.Old });
+  return kv;
 }
 
 export async function openResponseStore(
@@ -72,9 +91,11 @@ export async function openResponseStore(
         ),
       ]);
     },
-    get: (tenantId, responseId) => responses.get(responseKey(tenantId, responseId)),
-    item: (tenantId, itemId) => items.get(itemKey(tenantId, itemId)),
+    get: async (tenantId, responseId) =>
+      storableId(responseId) ? responses.get(responseKey(tenantId, responseId)) : undefined,
+    item: async (tenantId, itemId) => (storableId(itemId) ? items.get(itemKey(tenantId, itemId)) : undefined),
     async delete(tenantId, responseId) {
+      if (!storableId(responseId)) return false;
       const stored = await responses.get(responseKey(tenantId, responseId));
       if (stored === undefined) return false;
       await Promise.all([

@@ -162,4 +162,13 @@ describe("Responses stream encoder", () => {
       ['{"x":1}', "{}"],
     );
   });
+
+  it("gives every call its own item id, even when the upstream numbers every call 0", () => {
+    const call = (id: string): ChatChunk =>
+      create(ChatChunkSchema, {
+        choices: [{ delta: { toolCalls: [{ index: 0, id, functionName: "f", argumentsJson: "{}" }] } }],
+      });
+    const output = (final(encode([call("a"), call("b"), call("c")])) as { output: { id: string }[] }).output;
+    assert.equal(new Set(output.map((o) => o.id)).size, 3, JSON.stringify(output.map((o) => o.id)));
+  });
 });

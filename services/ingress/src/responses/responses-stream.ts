@@ -41,6 +41,8 @@ export class ResponsesStreamEncoder {
   private open: OpenItem | undefined;
   /** Tool calls by their canonical index (fragments name the call by it). */
   private readonly calls = new Map<number, Call>();
+  /** Calls opened so far: their ids count them (an index may be reused for a new call). */
+  private callCount = 0;
   private messages = 0;
   private reasonings = 0;
   private finishReason = "";
@@ -193,7 +195,7 @@ export class ResponsesStreamEncoder {
     let call = this.calls.get(t.index);
     if (call === undefined || (t.id !== "" && t.id !== call.callId)) {
       this.close(out, "completed");
-      const id = this.ids.functionCall(this.calls.size);
+      const id = this.ids.functionCall(this.callCount++);
       call = { outputIndex: this.output.length, id, callId: t.id || id, name: t.functionName, args: "" };
       this.calls.set(t.index, call);
       this.open = { kind: "call", call };

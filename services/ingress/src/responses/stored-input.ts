@@ -3,18 +3,33 @@
 // OpenAI does; its instructions do not carry over) and `item_reference` items (each replaced by
 // the stored item). A reference the store does not have — never made, another tenant's, expired,
 // deleted — is a 404 naming the field. Anything malformed is left for the parser to name.
+// Bounded: at most MAX_REFERENCES references, each distinct id looked up once, and the body they
+// make no larger than the door's body limit (a small body must not become a huge one).
 import { GatewayError, type ResponseStore } from "@switchyard/common";
 
 type Json = Record<string, unknown>;
+
+export const MAX_REFERENCES = 256;
 
 /** A response saved just before its answer left may still be on its way to the store. */
 const MISS_RETRIES = 5;
 const MISS_WAIT_MS = 50;
 
-async function lookUp<T>(find: () => Promise<T | undefined>): Promise<T | undefined> {
-  for (let i = 0; ; i++) {
-    const found = await find();
-    if (found !== undefined || i >= MISS_RETRIES) return found;
+/** Finds every key, looking again (all the missing at once) while some are missing. */
+async function lookUpAll<T>(
+  keys: string[],
+  find: (key: string) => Promise<T | undefined>,
+): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
+  let missing = keys;
+  for (let round = 0; ; round++) {
+    const got = await Promise.all(missing.map(find));
+    missing.forEach((k, i) => {
+      const v = got[i];
+      if (v !== undefined) found.set(k, v);
+    });
+    missing = missing.filter((k) => !found.has(k));
+    if (missing.length === 0 || round >= MISS_RETRIES) return found;
     await new Promise((resolve) => setTimeout(resolve, MISS_WAIT_MS));
   }
 }
@@ -33,10 +48,19 @@ export interface StoredInput {
   input: unknown[];
 }
 
+const isReference = (it: unknown): it is { type: "item_reference"; id: string } =>
+  typeof it === "object" &&
+  it !== null &&
+  (it as Json)["type"] === "item_reference" &&
+  typeof (it as Json)["id"] === "string";
+
 export async function withStoredInput(
   body: unknown,
   tenantId: string,
   store: ResponseStore,
+  maxBytes: number,
+  /** Whether the caller may use the model a stored response came from (else it is not found). */
+  modelAllowed: (model: string) => boolean,
 ): Promise<StoredInput> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { body, input: [] };
   const b = body as Json;
@@ -46,23 +70,34 @@ export async function withStoredInput(
       : Array.isArray(b["input"])
         ? b["input"]
         : [];
-  input = await Promise.all(
-    input.map(async (it, i) => {
-      const ref = it as Json;
-      if (typeof it !== "object" || it === null || ref["type"] !== "item_reference") return it;
-      if (typeof ref["id"] !== "string") return it;
-      const item = await lookUp(() => store.item(tenantId, ref["id"] as string));
-      if (item === undefined) throw notFound(`input[${i}]`, `the item ${JSON.stringify(ref["id"])}`);
+  const references = input.filter(isReference);
+  if (references.length > MAX_REFERENCES)
+    throw new GatewayError("invalid_argument", `input: at most ${MAX_REFERENCES} item_reference items`, {
+      field: "input",
+    });
+  if (references.length > 0) {
+    const ids = [...new Set(references.map((r) => r.id))];
+    const items = await lookUpAll(ids, (id) => store.item(tenantId, id));
+    input = input.map((it, i) => {
+      if (!isReference(it)) return it;
+      const item = items.get(it.id);
+      if (item === undefined) throw notFound(`input[${i}]`, `the item ${JSON.stringify(it.id)}`);
       return item;
-    }),
-  );
+    });
+  }
   const previousId = b["previous_response_id"];
   if (typeof previousId === "string") {
-    const previous = await lookUp(() => store.get(tenantId, previousId));
-    if (previous === undefined)
+    const previous = (await lookUpAll([previousId], (id) => store.get(tenantId, id))).get(previousId);
+    if (previous === undefined || !modelAllowed(String(previous.response["model"])))
       throw notFound("previous_response_id", `the response ${JSON.stringify(previousId)}`);
     input = [...previous.conversation, ...input];
   }
-  if (typeof previousId !== "string" && !Array.isArray(b["input"])) return { body, input };
+  if (typeof previousId !== "string" && references.length === 0) return { body, input };
+  if (Buffer.byteLength(JSON.stringify(input)) > maxBytes)
+    throw new GatewayError(
+      "payload_too_large",
+      `the conversation with what previous_response_id and item_reference bring is larger than the limit of ${maxBytes} bytes`,
+      { field: typeof previousId === "string" ? "previous_response_id" : "input" },
+    );
   return { body: { ...b, input, previous_response_id: undefined }, input };
 }

@@ -760,9 +760,10 @@ export type ChatChunk = Message$1<"switchyard.v1.ChatChunk"> & {
   choices: ChunkChoice[];
 
   /**
-   * On the first chunk, the prompt-side usage when the upstream reports it at the start
-   * (Anthropic message_start), for doors that announce it there. The final usage travels in
-   * StreamDone, never here.
+   * Inside the gateway, on the first chunk: the prompt-side usage when the upstream reports it
+   * at the start (Anthropic message_start), for the Anthropic door's message_start; the gRPC and
+   * OpenAI doors leave it out. To clients of this API: only on the final usage chunk
+   * (include_usage).
    *
    * @generated from field: switchyard.v1.Usage usage = 5;
    */
