@@ -39,7 +39,8 @@ function usageEvents(): UsageEvent[] {
     return create(UsageEventSchema, {
       requestId: `cur-${i}`,
       tenantId: TENANTS[i % 2]!,
-      teamId: `team-${i % 3}`,
+      // A key belongs to one team (the top-keys answer names it).
+      teamId: `team-${(i % 5) % 3}`,
       keyId: `key-${i % 5}`,
       model: MODELS[i % 3]!,
       provider: "mock",
