@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { ensureInstalled, freePorts, repoRoot, startStack } from "@switchyard/local-stack";
+import { ensureTestTools, freePorts, repoRoot, startStack } from "@switchyard/local-stack";
 
 const root = repoRoot();
 const log = (line: string): void => console.log(`[test] ${line}`);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     await step("typecheck and build", bin("tsc"), ["-b"]);
     await step("protobuf check", bin("tsx"), ["--conditions=source", "scripts/proto-check.ts"]);
   } else await step("typecheck and build", bin("tsc"), ["-b"]);
-  await ensureInstalled({ log });
+  await ensureTestTools({ log });
 
   const dataDir = mkdtempSync(join(tmpdir(), "switchyard-test-"));
   const ports = await freePorts();

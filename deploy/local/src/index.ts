@@ -3,6 +3,6 @@
 export type { ServerName, StackPorts } from "./ports.js";
 export { DEFAULT_PORTS, PORT_ENV, portsFromEnv, freePorts, isPortFree } from "./ports.js";
 export { repoRoot, defaultDataDir } from "./paths.js";
-export { ensureInstalled } from "./install.js";
+export { ensureInstalled, ensureTestTools } from "./install.js";
 export type { Stack, StackOptions } from "./stack.js";
 export { startStack, stopRecordedServers, recordedServers, probeServer } from "./stack.js";

@@ -19,6 +19,8 @@ import {
   repoRoot,
   requirementsFile,
   requirementsStamp,
+  testRequirementsFile,
+  testRequirementsStamp,
   venvBin,
   venvDir,
 } from "./paths.js";
@@ -99,14 +101,36 @@ async function installPython(log: Log): Promise<void> {
       throw new Error(`python3 -m venv ${venvDir()} failed:\n${result.output.trim()}`);
     }
   }
-  const wanted = readFileSync(requirementsFile(), "utf8");
-  log(`pip install -r ${requirementsFile()}`);
+  await pipInstall(python, requirementsFile(), requirementsStamp(), log);
+}
+
+/** pip install -r `file` into .venv, then remember what it installed in `stamp`. */
+async function pipInstall(python: string, file: string, stamp: string, log: Log): Promise<void> {
+  const wanted = readFileSync(file, "utf8");
+  log(`pip install -r ${file}`);
   await runOk(
     python,
-    ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", requirementsFile()],
-    { timeoutMs: 10 * 60_000 },
+    ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", file],
+    {
+      timeoutMs: 10 * 60_000,
+    },
   );
-  writeFileSync(requirementsStamp(), wanted);
+  writeFileSync(stamp, wanted);
+}
+
+/**
+ * What only the tests need beside the stack (chDB, a current ClickHouse as a library): kept out
+ * of `npm start`'s install, which need not carry its 500 MB. Idempotent like ensureInstalled.
+ */
+export async function ensureTestTools(opts: { log?: Log } = {}): Promise<void> {
+  const log = opts.log ?? (() => {});
+  await ensureInstalled({ log });
+  const wanted = readText(testRequirementsFile());
+  if (wanted === undefined) throw new Error(`missing ${testRequirementsFile()}`);
+  if (readText(testRequirementsStamp()) === wanted) return;
+  await withInstallLock(log, () =>
+    pipInstall(venvBin("python"), testRequirementsFile(), testRequirementsStamp(), log),
+  );
 }
 
 async function installDebian(missing: (typeof DEBIAN_PACKAGES)[number][], log: Log): Promise<void> {

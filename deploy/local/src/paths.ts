@@ -13,6 +13,10 @@ export const venvBin = (name: string): string => join(venvDir(), "bin", name);
 export const requirementsFile = (): string => join(repoRoot(), "deploy", "local", "requirements.txt");
 /** Holds the requirements text pip last installed successfully. */
 export const requirementsStamp = (): string => join(venvDir(), ".switchyard-requirements");
+/** Python packages only the tests use, installed into the same .venv by `npm test` alone. */
+export const testRequirementsFile = (): string =>
+  join(repoRoot(), "deploy", "local", "requirements-test.txt");
+export const testRequirementsStamp = (): string => join(venvDir(), ".switchyard-requirements-test");
 /** Default data folder of `npm run stack -- up` (git-ignored). */
 export const defaultDataDir = (): string => join(repoRoot(), ".stack", "local");
 
