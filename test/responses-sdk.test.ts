@@ -3,9 +3,9 @@
 // round trip and structured output, through an OpenAI-protocol deployment and an Anthropic one.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, jsonSchema, streamText, tool } from "ai";
+import { generateText, streamText } from "ai";
 import OpenAI from "openai";
+import { aiProvider, weatherToolLoop } from "./harness/ai-sdk.js";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 
 const weather = {
@@ -170,7 +170,7 @@ describe("Responses door against the gateway", () => {
   });
 
   describe("Vercel AI SDK, default provider path (openai(model) → /v1/responses)", () => {
-    const provider = () => createOpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev });
+    const provider = () => aiProvider(gw.httpUrl, KEYS.dev);
 
     it("generates text", async () => {
       const { text, usage, finishReason } = await generateText({
@@ -198,23 +198,10 @@ describe("Responses door against the gateway", () => {
     });
 
     it("calls a tool and goes on with its result", async () => {
-      const { steps, text } = await generateText({
-        model: provider()("mock-gpt"),
-        prompt: "weather in Rome? [mock:tools=1]",
-        tools: {
-          get_weather: tool({
-            description: "Weather for a city",
-            inputSchema: jsonSchema<{ city: string }>({
-              type: "object",
-              properties: { city: { type: "string" } },
-              required: ["city"],
-            }),
-            execute: ({ city }) => Promise.resolve(`${city}: 18°C`),
-          }),
-        },
-        stopWhen: ({ steps: s }) => s.length >= 2,
-        maxRetries: 0,
-      });
+      const { steps, text } = await weatherToolLoop(
+        provider()("mock-gpt"),
+        "weather in Rome? [mock:tools=1]",
+      );
       assert.equal(steps[0]?.toolCalls[0]?.toolName, "get_weather");
       assert.equal(steps.length, 2);
       assert.match(text, /\w+/);

@@ -3,11 +3,10 @@
 // SDK sends in tool loops by default), read and deleted by id — and only by its own tenant.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, jsonSchema, tool } from "ai";
 import OpenAI from "openai";
 import { openResponseStore } from "@switchyard/common";
 import { sha256Key } from "@switchyard/devkit";
+import { aiProvider, weatherToolLoop } from "./harness/ai-sdk.js";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
 
 const OTHER_TENANT_KEY = "sy-test-other-tenant-key";
@@ -197,25 +196,11 @@ describe("Responses door: the bounded store", () => {
   });
 
   it("lets the Vercel AI SDK's default (store: true) tool loop go on after reasoning and a call", async () => {
-    const openai = createOpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.dev });
-    const { steps, text } = await generateText({
-      // mock-compat answers reasoning text beside its tool call: step 2 then refers to it by id.
-      model: openai("mock-compat"),
-      prompt: "think, then get the weather in Oslo [mock:reasoning=4,tools=1]",
-      tools: {
-        get_weather: tool({
-          description: "Weather for a city",
-          inputSchema: jsonSchema<{ city: string }>({
-            type: "object",
-            properties: { city: { type: "string" } },
-            required: ["city"],
-          }),
-          execute: ({ city }) => Promise.resolve(`${city}: 3°C`),
-        }),
-      },
-      stopWhen: ({ steps: s }) => s.length >= 2,
-      maxRetries: 0,
-    });
+    // mock-compat answers reasoning text beside its tool call: step 2 then refers to it by id.
+    const { steps, text } = await weatherToolLoop(
+      aiProvider(gw.httpUrl, KEYS.dev)("mock-compat"),
+      "think, then get the weather in Oslo [mock:reasoning=4,tools=1]",
+    );
     assert.equal(steps.length, 2);
     assert.equal(steps[0]?.toolCalls[0]?.toolName, "get_weather");
     assert.match(text, /\w+/);

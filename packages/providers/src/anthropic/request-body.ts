@@ -4,21 +4,10 @@ import type { CacheControl, ChatRequest, ContentPart, Message } from "@switchyar
 import { parseDataUrl } from "../shared/data-url.js";
 import { argumentsObject, parseClientJson, type JsonObject } from "../shared/json.js";
 import { jsonInstruction } from "../shared/json-instruction.js";
+import { claudeThinking, claudeThinkingBudget } from "../shared/claude-thinking.js";
 import { JSON_TOOL_DESCRIPTION, JSON_TOOL_NAME } from "./json-mode.js";
 
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
-
-/** reasoning_effort → extended-thinking budget (tokens). */
-// "none" has no budget: no thinking. xhigh and max stop at 24,576 so that the default
-// max_tokens (budget + 4,096) stays within the smallest Claude output limit (32,000).
-const THINKING_BUDGET: Record<string, number> = {
-  minimal: 1024,
-  low: 1024,
-  medium: 4096,
-  high: 16384,
-  xhigh: 24576,
-  max: 24576,
-};
 
 type Block = JsonObject;
 type Turn = { role: "user" | "assistant"; content: Block[] };
@@ -193,20 +182,15 @@ export function toAnthropicBody(req: ChatRequest, model: string, stream: boolean
   });
 
   const body: JsonObject = { model };
-  // An explicit budget (the Anthropic door's thinking.budget_tokens) wins over the effort; 0 is off.
-  const budget =
-    req.thinkingBudgetTokens === undefined
-      ? THINKING_BUDGET[req.reasoningEffort]
-      : req.thinkingBudgetTokens > 0
-        ? req.thinkingBudgetTokens
-        : undefined;
+  const budget = claudeThinkingBudget(req);
   let maxTokens =
     req.maxTokens ??
     (budget === undefined ? ANTHROPIC_DEFAULT_MAX_TOKENS : budget + ANTHROPIC_DEFAULT_MAX_TOKENS);
-  const thinking = budget !== undefined && maxTokens > 1024;
+  // OpenAI's max_completion_tokens includes reasoning, so the budget fits inside max_tokens.
+  const thinkingBlock = budget === undefined ? undefined : claudeThinking(budget, maxTokens);
+  const thinking = thinkingBlock !== undefined;
   if (thinking) {
-    // OpenAI's max_completion_tokens includes reasoning, and Anthropic wants budget < max_tokens.
-    body["thinking"] = { type: "enabled", budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1)) };
+    body["thinking"] = thinkingBlock;
   } else {
     // Anthropic forbids changing the sampling parameters with thinking on.
     if (req.temperature !== undefined) body["temperature"] = req.temperature;

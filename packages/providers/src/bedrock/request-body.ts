@@ -3,19 +3,9 @@ import { GatewayError } from "@switchyard/common";
 import type { ChatRequest, ContentPart, Message } from "@switchyard/proto";
 import { parseDataUrl } from "../shared/data-url.js";
 import { jsonInstruction } from "../shared/json-instruction.js";
+import { claudeThinking, claudeThinkingBudget } from "../shared/claude-thinking.js";
 import { argumentsObject, parseClientJson, type JsonObject } from "../shared/json.js";
 
-/** reasoning_effort → Claude extended-thinking budget, sent as additionalModelRequestFields. */
-// "none" has no budget: no thinking. xhigh and max stop at 24,576 so that the default
-// max_tokens (budget + 4,096) stays within the smallest Claude output limit (32,000).
-const THINKING_BUDGET: Record<string, number> = {
-  minimal: 1024,
-  low: 1024,
-  medium: 4096,
-  high: 16384,
-  xhigh: 24576,
-  max: 24576,
-};
 const DEFAULT_MAX_TOKENS = 4096;
 
 const IMAGE_FORMATS: Record<string, string> = {
@@ -193,21 +183,14 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
   if (system.length > 0) body["system"] = system;
 
   const inference: JsonObject = {};
-  // An explicit budget (the Anthropic door's) wins over the effort; 0 is off.
-  const asked =
-    req.thinkingBudgetTokens === undefined
-      ? THINKING_BUDGET[req.reasoningEffort]
-      : req.thinkingBudgetTokens > 0
-        ? req.thinkingBudgetTokens
-        : undefined;
-  const budget = claude ? asked : undefined;
+  // Claude's thinking, sent as additionalModelRequestFields.
+  const budget = claude ? claudeThinkingBudget(req) : undefined;
   if (budget !== undefined) {
     const maxTokens = req.maxTokens ?? budget + DEFAULT_MAX_TOKENS;
-    if (maxTokens > 1024) {
+    const thinking = claudeThinking(budget, maxTokens);
+    if (thinking !== undefined) {
       inference["maxTokens"] = maxTokens;
-      body["additionalModelRequestFields"] = {
-        thinking: { type: "enabled", budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1)) },
-      };
+      body["additionalModelRequestFields"] = { thinking };
     }
   }
   if (body["additionalModelRequestFields"] === undefined) {
