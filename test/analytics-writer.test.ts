@@ -92,9 +92,13 @@ describe("analytics writer", () => {
    * Synthetic usage events straight to JetStream, 256 to a message as ingress publishes them;
    * request ids `<tenant>-<i>` for i from `from`.
    */
+  // One receive time per tenant: an event published again for the same request is the same
+  // event (a replay), as the gateway's own redeliveries are — not a new request with that id.
+  const syntheticTimes = new Map<string, number>();
   const publishSynthetic = async (tenant: string, n: number, from = 0): Promise<void> => {
     const js = jetstream(gw.nc);
-    const now = Date.now();
+    const now = syntheticTimes.get(tenant) ?? Date.now();
+    syntheticTimes.set(tenant, now);
     for (let start = from; start < from + n; start += 256) {
       const events: UsageEvent[] = [];
       for (let i = start; i < Math.min(from + n, start + 256); i++)
