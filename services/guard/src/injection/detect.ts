@@ -27,8 +27,25 @@ const MAX_PENDING = 16;
 /** The longest a chain reaches past its first word: its gaps and words. */
 const CHAIN_REACH = Math.max(...RULES.map((r) => r.gaps.reduce((a, b) => a + b, 0))) + 3 * 40;
 const MAX_DEPTH = 2;
+/**
+ * How far from a joint of spaced-out letters a finding of the collapsed view can reach: a chain,
+ * a rule's `then` (at most 516 characters: image_with_query), and a word.
+ */
+const COLLAPSED_REACH = CHAIN_REACH + 600;
 
-const LEET_IN_WORD = /[a-z][013457@$]|[013457@$][a-z]/i;
+/** Digits and signs leetspeak writes for letters ("1gn0r3", "$y$tem"). */
+const isLeet = (c: number) =>
+  c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55 || c === 64 || c === 36;
+const isAsciiLetter = (c: number) => (c | 32) >= 97 && (c | 32) <= 122;
+/** Does text[from, to) have a leet sign beside a letter? (No slice: it runs for every finding.) */
+function hasLeet(text: string, from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) {
+    const a = text.charCodeAt(i - 1);
+    const b = text.charCodeAt(i);
+    if ((isAsciiLetter(a) && isLeet(b)) || (isLeet(a) && isAsciiLetter(b))) return true;
+  }
+  return false;
+}
 const OWN = CLASS_BIT.own;
 const NEGATION = CLASS_BIT.negation;
 const isLetter = (c: number) => ((c | 32) >= 97 && (c | 32) <= 122) || (c >= 0xc0 && c <= 0x24f);
@@ -200,7 +217,7 @@ function matchView(
       rule.negatedWeight !== undefined &&
       (negatedBefore || (lastNegationStart >= firstEnd && lastNegationStart <= firstEnd + NEGATION_REACH));
     // Leetspeak is hiding too ("1gn0r3"): the automaton read the digits as letters.
-    const leet = LEET_IN_WORD.test(text.slice(from, to));
+    const leet = hasLeet(text, from, to);
     const start = originalOffset(view, from);
     const end = originalOffset(view, to);
     // In the collapsed view, only what collapsing made readable: the rest the plain view has.
@@ -236,9 +253,19 @@ function viewOffset(view: View, at: number): number {
   return lo;
 }
 
-/** Injection findings in `text` (offsets in it) starting in [from, until). */
-export function findInjections(text: string, from = 0, until = text.length, depth = 0): InjectionSpan[] {
-  const n = normalize(text);
+/**
+ * Injection findings in `text` (offsets in it) starting in [from, until). `collapsedReach`: how
+ * much of the collapsed view around its joints is read (the specs compare it with all of it).
+ */
+export function findInjections(
+  text: string,
+  from = 0,
+  until = text.length,
+  depth = 0,
+  collapsedReach = COLLAPSED_REACH,
+): InjectionSpan[] {
+  // The collapsed view only counts where collapsing joined letters: only that much is built.
+  const n = normalize(text, collapsedReach);
   const hidden = n.flags !== 0;
   const found: InjectionSpan[] = [];
   matchView(n.plain, viewOffset(n.plain, from), viewOffset(n.plain, until), hidden, found);
@@ -254,7 +281,7 @@ export function findInjections(text: string, from = 0, until = text.length, dept
       inner ??= new Map();
       let best = inner.get(decoded);
       if (best === undefined) {
-        const inside = findInjections(decoded, 0, decoded.length, depth + 1);
+        const inside = findInjections(decoded, 0, decoded.length, depth + 1, collapsedReach);
         best = inside.length === 0 ? -1 : injectionScore(inside);
         inner.set(decoded, best);
       }

@@ -5,6 +5,7 @@
 // run once), so the cost stays linear. Callers bound the depth (a decoded text is decoded
 // again at most once).
 import { decodeHTML } from "entities";
+import { asString } from "./normalize.js";
 
 /** The longest run decoded: an instruction fits in far less. */
 export const MAX_RUN = 1024;
@@ -73,7 +74,7 @@ function rot13(s: string): string {
     const c = s.charCodeAt(i);
     out[i] = c < 128 ? ROT13[c]! : c;
   }
-  return new TextDecoder("utf-16le").decode(out);
+  return asString(out, out.length);
 }
 
 /** The length of the escape ("%41", "&#105;", "&amp;") at `at`, or 0. */

@@ -18,7 +18,7 @@ import { CARD_CANDIDATE, cardIssuer, luhn } from "./card.js";
 import { EMAIL } from "./email.js";
 import { IBAN_CANDIDATE, ibanChecksumValid } from "./iban.js";
 import { PII_DETECTORS, type PiiSpan } from "./index.js";
-import { IPV4_CANDIDATE, IPV6_CANDIDATE } from "./ip.js";
+import { IPV4_CANDIDATE, IPV6_CANDIDATE, mayHoldIPv6 } from "./ip.js";
 import { leftmost } from "./leftmost.js";
 import { INTERNATIONAL_CANDIDATE, PHONE_CANDIDATE, PHONE_WORDS } from "./phone.js";
 import { compileRe2 } from "./secrets/compile-re2.js";
@@ -137,6 +137,23 @@ describe("pii detectors", () => {
     assert.deepEqual(
       found("version 10.2.3.4, 1.2.3.4.5, 256.1.1.1, 12:30:45, 00:1a:2b:3c:4d:5e, std::vector"),
       [],
+    );
+  });
+
+  it("skip the IPv6 pattern only where it cannot match", () => {
+    // Eight full groups, and prose whose colons are far apart: only the first needs the pattern.
+    assert.equal(mayHoldIPv6("at ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff now", 0), true);
+    assert.equal(
+      mayHoldIPv6('{"name": "Ada", "team": "blue", "role": "admin", "since": 2021, "city": "Oslo"}', 0),
+      false,
+    );
+    const hexAndColons = fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF:. x"), maxLength: 80 });
+    fc.assert(
+      fc.property(hexAndColons, fc.nat(5), (text, from) => {
+        IPV6_CANDIDATE.lastIndex = from;
+        if (IPV6_CANDIDATE.exec(text) !== null) assert.equal(mayHoldIPv6(text, from), true, text);
+      }),
+      { numRuns: 3000 },
     );
   });
 
