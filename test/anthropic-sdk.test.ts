@@ -422,38 +422,47 @@ describe("Anthropic SDK against the gateway", () => {
     for (const c of calls) assert.deepEqual([c.provider, c.status], ["anthropic", 529]);
   });
 
-  it("carries thinking out and back, with its signature, to an Anthropic upstream", async () => {
-    const first = await client.messages.create({
-      model: "mock-claude",
-      max_tokens: 4000,
-      thinking: { type: "enabled", budget_tokens: 2048 },
-      tools: [weather],
-      messages: [{ role: "user", content: "think, then call the tool [mock:reasoning=6,tools=1]" }],
-    });
-    const thinking = first.content.find((b) => b.type === "thinking");
-    assert.ok(thinking !== undefined && thinking.type === "thinking", "the thinking block is returned");
-    assert.match(thinking.thinking, /\w+/);
-    assert.notEqual(thinking.signature, "");
-    const call = first.content.find((b) => b.type === "tool_use");
-    assert.ok(call !== undefined && call.type === "tool_use");
+  /**
+   * Sends an answer that called the tool back with the tool's result, thinking on, as Claude
+   * Code does; returns what the upstream received (the marker names the request).
+   */
+  async function answerTheCall(prompt: string, answer: Anthropic.Message, marker: string) {
+    const call = answer.content.find((b) => b.type === "tool_use");
+    assert.ok(call?.type === "tool_use", "the answer called the tool");
     await client.messages.create({
       model: "mock-claude",
       max_tokens: 4000,
       thinking: { type: "enabled", budget_tokens: 2048 },
       tools: [weather],
       messages: [
-        { role: "user", content: "think, then call the tool [mock:reasoning=6,tools=1]" },
-        { role: "assistant", content: first.content },
+        { role: "user", content: prompt },
+        { role: "assistant", content: answer.content },
         {
           role: "user",
           content: [
             { type: "tool_result", tool_use_id: call.id, content: "sunny" },
-            { type: "text", text: "[marker:thinking-back]" },
+            { type: "text", text: `[marker:${marker}]` },
           ],
         },
       ],
     });
-    const back = seenBy(gw, "thinking-back").body;
+    return seenBy(gw, marker).body;
+  }
+
+  it("carries thinking out and back, with its signature, to an Anthropic upstream", async () => {
+    const prompt = "think, then call the tool [mock:reasoning=6,tools=1]";
+    const first = await client.messages.create({
+      model: "mock-claude",
+      max_tokens: 4000,
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      tools: [weather],
+      messages: [{ role: "user", content: prompt }],
+    });
+    const thinking = first.content.find((b) => b.type === "thinking");
+    assert.ok(thinking !== undefined && thinking.type === "thinking", "the thinking block is returned");
+    assert.match(thinking.thinking, /\w+/);
+    assert.notEqual(thinking.signature, "");
+    const back = await answerTheCall(prompt, first, "thinking-back");
     assert.deepEqual(back["thinking"], { type: "enabled", budget_tokens: 2048 });
     const assistant = (back["messages"] as { content: unknown[] }[])[1]?.content;
     assert.deepEqual(assistant?.[0], {
@@ -461,6 +470,33 @@ describe("Anthropic SDK against the gateway", () => {
       thinking: thinking.thinking,
       signature: thinking.signature,
     });
+  });
+
+  it("streams redacted thinking whole, and carries it back unchanged to an Anthropic upstream", async () => {
+    const prompt = "think, then call the tool [mock:reasoning=4,redacted_thinking=1,tools=1]";
+    const first = await client.messages
+      .stream({
+        model: "mock-claude",
+        max_tokens: 4000,
+        thinking: { type: "enabled", budget_tokens: 2048 },
+        tools: [weather],
+        messages: [{ role: "user", content: prompt }],
+      })
+      .finalMessage();
+    assert.deepEqual(
+      first.content.map((b) => b.type),
+      ["thinking", "redacted_thinking", "tool_use"],
+    );
+    const [thinking, redacted] = first.content;
+    assert.ok(
+      thinking?.type === "thinking" && redacted?.type === "redacted_thinking" && redacted.data !== "",
+    );
+    const back = await answerTheCall(prompt, first, "redacted-back");
+    const assistant = (back["messages"] as { content: unknown[] }[])[1]?.content;
+    assert.deepEqual(assistant?.slice(0, 2), [
+      { type: "thinking", thinking: thinking.thinking, signature: thinking.signature },
+      { type: "redacted_thinking", data: redacted.data },
+    ]);
   });
 
   it("refuses a bad key with a 401 in Anthropic's shape", async () => {

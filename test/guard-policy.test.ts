@@ -204,6 +204,46 @@ describe("guard: per-tenant policy, tokenize and output screening", () => {
     assert.deepEqual(a.finish, ["stop"]);
   });
 
+  it("output: a screened stream keeps redacted thinking blocks, which hold nothing to screen", async () => {
+    const res = await fetch(`${gw.httpUrl}/messages`, {
+      method: "POST",
+      headers: {
+        "x-api-key": TENANT_KEYS.watch,
+        "anthropic-version": "2023-06-01",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        model: "mock-claude",
+        max_tokens: 4000,
+        stream: true,
+        thinking: { type: "enabled", budget_tokens: 2048 },
+        messages: [
+          { role: "user", content: `[mock:echo=1,reasoning=3,redacted_thinking=1] Ask ${EMAIL} today.` },
+        ],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const events = (await res.text())
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map(
+        (l) =>
+          JSON.parse(l.slice(6)) as {
+            type: string;
+            content_block?: { type: string; data?: string };
+            delta?: { text?: string };
+          },
+      );
+    const blocks = events.flatMap((e) => (e.type === "content_block_start" ? [e.content_block!.type] : []));
+    assert.deepEqual(blocks, ["thinking", "redacted_thinking", "text"]);
+    assert.notEqual(
+      events.find((e) => e.content_block?.type === "redacted_thinking")?.content_block?.data,
+      "",
+    );
+    const text = events.map((e) => e.delta?.text ?? "").join("");
+    assert.ok(text.includes("Ask [EMAIL] today.") && !text.includes(EMAIL), text);
+  });
+
   it("output: a canary leak ends the stream with content_filter, and a unary answer too", async () => {
     const leak = await call(gw, {
       key: TENANT_KEYS.watch,

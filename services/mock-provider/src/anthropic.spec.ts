@@ -96,6 +96,37 @@ describe("anthropic protocol", () => {
     assert.deepEqual(start.message.usage, { ...json.usage, output_tokens: 1 });
   });
 
+  it("sends redacted_thinking blocks (redacted_thinking=N) after the thinking, in JSON and whole in the stream", async () => {
+    const body = (stream: boolean) => ({
+      model: "mock-claude",
+      max_tokens: 100,
+      stream,
+      messages: [{ role: "user", content: "Hello [mock:reasoning=3,redacted_thinking=2,words=2]" }],
+    });
+    type Block = { type: string; data?: string };
+    type Event = { type: string; index?: number; content_block?: Block };
+    const json = (await (await postJson(url(), body(false), headers)).json()) as { content: Block[] };
+    assert.deepEqual(
+      json.content.map((b) => b.type),
+      ["thinking", "redacted_thinking", "redacted_thinking", "text"],
+    );
+    const data = json.content.slice(1, 3).map((b) => b.data);
+    assert.notEqual(data[0], data[1]);
+    const events = parseSse(await (await postJson(url(), body(true), headers)).text()).map(
+      (e) => JSON.parse(e.data) as Event,
+    );
+    const redacted = events.filter(
+      (e) => e.type === "content_block_start" && e.content_block?.type === "redacted_thinking",
+    );
+    assert.deepEqual(
+      redacted.map((e) => e.content_block?.data),
+      data,
+    );
+    // No delta for a redacted block: its start carries all of it.
+    const indexes = redacted.map((e) => e.index);
+    assert.ok(!events.some((e) => e.type === "content_block_delta" && indexes.includes(e.index)));
+  });
+
   it("ignores cache_write in the OpenAI protocol, which has no cache writes", async () => {
     const res = await postJson(
       `${ctx.mock.url}/openai/v1/chat/completions`,

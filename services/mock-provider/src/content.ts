@@ -206,6 +206,9 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
     i === 0 ? w : ` ${w}`,
   );
   usageBase.reasoningTokens = reasoningPieces.length;
+  const redacted = Array.from({ length: controls.redacted_thinking ?? 0 }, (_, i) =>
+    Buffer.from(`mock-redacted-${seed}-${i}`).toString("base64"),
+  );
 
   const toolCalls = planToolCalls(intent, controls, seed);
   if (toolCalls.length > 0) {
@@ -214,6 +217,7 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
       seed,
       pieces: [],
       reasoningPieces,
+      redacted,
       toolCalls,
       finish: "tool_calls",
       stopSequence: undefined,
@@ -288,6 +292,7 @@ export function planReply(provider: ProviderId, intent: ChatIntent, controls: Mo
     seed,
     pieces,
     reasoningPieces,
+    redacted,
     toolCalls: [],
     finish,
     stopSequence,

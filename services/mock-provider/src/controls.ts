@@ -19,6 +19,7 @@ const KEYS = [
   "cached",
   "cache_write",
   "reasoning",
+  "redacted_thinking",
   "dims",
   "echo",
   "context_window",

@@ -38,6 +38,8 @@ export interface MockControls {
   cache_write?: number;
   /** Report N reasoning tokens. */
   reasoning?: number;
+  /** Anthropic: N redacted_thinking blocks after the thinking (ignored by the other protocols). */
+  redacted_thinking?: number;
   /** Embedding dimension (default 8). */
   dims?: number;
   /**
@@ -152,6 +154,8 @@ export interface ReplyPlan {
   pieces: string[];
   /** Reasoning text pieces (when `reasoning=N`). */
   reasoningPieces: string[];
+  /** Opaque data of redacted reasoning blocks (when `redacted_thinking=N`). */
+  redacted: string[];
   toolCalls: ToolCallPlan[];
   finish: FinishReason;
   /** The stop sequence that ended the text, if any. */

@@ -129,6 +129,7 @@ function carriesNothing(chunk: ChatChunk): boolean {
       (d.refusal ?? "") === "" &&
       (d.reasoningContent ?? "") === "" &&
       (d.reasoningSignature ?? "") === "" &&
+      d.redactedReasoning.length === 0 &&
       d.toolCalls.every((t) => t.argumentsJson === "" && t.id === "" && t.functionName === "")
     );
   });

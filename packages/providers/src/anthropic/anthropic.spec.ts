@@ -455,6 +455,38 @@ describe("anthropic stream", () => {
     assert.deepEqual([usage.promptTokens, usage.completionTokens], [9, 6]);
   });
 
+  it("passes a streamed redacted_thinking block on whole, after the signed thinking", () => {
+    const sse = [
+      `event: message_start\ndata: {"type":"message_start","message":{"id":"msg_r","model":"claude-sonnet-4-5","usage":{"input_tokens":9,"output_tokens":1}}}`,
+      `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}`,
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm."}}`,
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2ln"}}`,
+      `event: content_block_stop\ndata: {"type":"content_block_stop","index":0}`,
+      `event: content_block_start\ndata: {"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3p"}}`,
+      `event: content_block_stop\ndata: {"type":"content_block_stop","index":1}`,
+      `event: content_block_start\ndata: {"type":"content_block_start","index":2,"content_block":{"type":"text","text":""}}`,
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"Yes."}}`,
+      `event: content_block_stop\ndata: {"type":"content_block_stop","index":2}`,
+      `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":6}}`,
+      `event: message_stop\ndata: {"type":"message_stop"}`,
+    ].join("\n\n");
+    const { chunks } = decodeAllSplits(
+      () => anthropic.createStreamDecoder(),
+      new TextEncoder().encode(`${sse}\n\n`),
+    );
+    const order = chunks.flatMap((c) => {
+      const d = c.choices[0]?.delta;
+      if (d === undefined) return [];
+      return [
+        ...(d.reasoningContent ? [`thinking:${d.reasoningContent}`] : []),
+        ...(d.reasoningSignature ? [`signature:${d.reasoningSignature}`] : []),
+        ...d.redactedReasoning.map((r) => `redacted:${r}`),
+        ...(d.content ? [`text:${d.content}`] : []),
+      ];
+    });
+    assert.deepEqual(order, ["thinking:Hmm.", "signature:c2ln", "redacted:EmwKAhgBEgy3va3p", "text:Yes."]);
+  });
+
   it("gives parallel tool_use blocks distinct indexes", () => {
     const { chunks, finishReason } = decodeAllSplits(
       () => anthropic.createStreamDecoder(),

@@ -114,8 +114,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       if (thinking !== "") out.push(makeChunk(this.meta, { reasoningContent: thinking }));
       const signature = str(block["signature"]);
       if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
+    } else if (type === "redacted_thinking") {
+      // Whole in its start event (no deltas follow): passed on for the client to send back.
+      this.blocks.set(index, { kind: "other" });
+      out.push(makeChunk(this.meta, { redactedReasoning: [str(block["data"])] }));
     } else {
-      // redacted_thinking among them: a Delta has no field for its data.
       this.blocks.set(index, { kind: "other" });
     }
   }

@@ -187,7 +187,11 @@ export function createAnswerScreen(
         // Reasoning comes before the answer: what is held of it goes out as soon as anything
         // else comes, so the client never sees it after the text it led to.
         const reasoningEnds =
-          final || d.content !== undefined || d.toolCalls.length > 0 || d.reasoningSignature !== undefined;
+          final ||
+          d.content !== undefined ||
+          d.toolCalls.length > 0 ||
+          d.reasoningSignature !== undefined ||
+          d.redactedReasoning.length > 0;
         if (
           d.reasoningContent !== undefined ||
           (reasoningEnds && (fields.get(fieldKey(choice.index, "reasoning"))?.held ?? "") !== "")

@@ -174,6 +174,26 @@ describe("Anthropic stream: edges", () => {
     assert.deepEqual(enc.done(create(UsageSchema)), []);
   });
 
+  it("a redacted_thinking block goes out whole, between the signed thinking and the text", () => {
+    const enc = new AnthropicStreamEncoder(opts);
+    const events = [
+      ...enc.chunk(create(ChatChunkSchema, { choices: [{ delta: { reasoningContent: "Hmm." } }] })),
+      ...enc.chunk(create(ChatChunkSchema, { choices: [{ delta: { reasoningSignature: "c2ln" } }] })),
+      ...enc.chunk(
+        create(ChatChunkSchema, { choices: [{ delta: { redactedReasoning: ["EmwK", "AhgB"] } }] }),
+      ),
+      ...enc.chunk(text("Yes.")),
+      ...enc.done(create(UsageSchema)),
+    ];
+    assertWellFormed(events);
+    assert.deepEqual(accumulate(events)["content"], [
+      { type: "thinking", thinking: "Hmm.", signature: "c2ln" },
+      { type: "redacted_thinking", data: "EmwK" },
+      { type: "redacted_thinking", data: "AhgB" },
+      { type: "text", text: "Yes." },
+    ]);
+  });
+
   it("a new id at a reused tool index starts a new tool_use block", () => {
     const call = (id: string, argumentsJson: string) =>
       create(ChatChunkSchema, {

@@ -1,13 +1,14 @@
 // Canonical chunks → Anthropic's SSE event sequence: message_start (with the prompt's usage),
-// ping, then content blocks opened, filled and closed one at a time (thinking, text, tool_use),
-// then message_delta (stop reason, final usage) and message_stop. Never OpenAI's [DONE].
+// ping, then content blocks opened, filled and closed one at a time (thinking, redacted_thinking,
+// text, tool_use), then message_delta (stop reason, final usage) and message_stop. Never
+// OpenAI's [DONE].
 import type { GatewayError } from "@switchyard/common";
 import type { ChatChunk, Usage } from "@switchyard/proto";
 import type { SseEvent } from "../sse-event.js";
 import { anthropicError } from "./anthropic-errors.js";
 import { anthropicUsageJson, stopReason } from "./anthropic-response.js";
 
-type Kind = "thinking" | "text" | "tool_use";
+type Kind = "thinking" | "redacted_thinking" | "text" | "tool_use";
 
 const event = (type: string, data: Record<string, unknown> = {}): SseEvent => ({
   event: type,
@@ -36,6 +37,11 @@ export class AnthropicStreamEncoder {
         this.delta(out, "thinking", { type: "thinking_delta", thinking: d.reasoningContent });
       if (d.reasoningSignature)
         this.delta(out, "thinking", { type: "signature_delta", signature: d.reasoningSignature });
+      // A redacted_thinking block comes whole, as Anthropic sends it: opened with its data, closed.
+      for (const data of d.redactedReasoning) {
+        this.openBlock(out, "redacted_thinking", { data });
+        this.close(out);
+      }
       // An OpenAI refusal has no block of its own in Anthropic's shape: it is the answer's text.
       const text = (d.content ?? "") + (d.refusal ?? "");
       if (text !== "") this.delta(out, "text", { type: "text_delta", text });

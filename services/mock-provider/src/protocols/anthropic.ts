@@ -1,7 +1,8 @@
 // Anthropic Messages API (api.anthropic.com/v1/messages): x-api-key + anthropic-version headers,
-// content blocks (text, thinking, tool_use), SSE events message_start, content_block_start, ping,
-// content_block_delta (text_delta, thinking_delta, signature_delta, input_json_delta),
-// content_block_stop, message_delta, message_stop; errors {type:"error",error:{type,message}}.
+// content blocks (text, thinking, redacted_thinking, tool_use), SSE events message_start,
+// content_block_start, ping, content_block_delta (text_delta, thinking_delta, signature_delta,
+// input_json_delta), content_block_stop, message_delta, message_stop; errors
+// {type:"error",error:{type,message}}.
 import { deterministicId } from "../content.js";
 import { headerValue, isRecord, jsonReply, randomId, retryHeaders } from "../http-reply.js";
 import { SSE_HEADERS, sseFrame } from "../sse.js";
@@ -207,6 +208,7 @@ export function createAnthropicProtocol(): Protocol {
           signature: signature(plan.seed),
         });
       }
+      for (const data of plan.redacted) content.push({ type: "redacted_thinking", data });
       if (plan.pieces.length > 0) content.push({ type: "text", text: plan.pieces.join("") });
       for (const c of plan.toolCalls) {
         content.push({
@@ -271,6 +273,10 @@ export function createAnthropicProtocol(): Protocol {
           index,
           delta: { type: "signature_delta", signature: signature(plan.seed) },
         });
+        stop();
+      }
+      for (const data of plan.redacted) {
+        start({ type: "redacted_thinking", data });
         stop();
       }
       if (plan.pieces.length > 0 || plan.toolCalls.length === 0) {
