@@ -8,7 +8,7 @@ const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 /** OpenAI's reasoning_effort scale (its SDK's ReasoningEffort); each adapter maps it. */
 export const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
 const EFFORT_SET = new Set<string>(["", ...EFFORTS]);
-const MAX_STOP_SEQUENCES = 64;
+export const MAX_STOP_SEQUENCES = 64;
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** More dimensions than any embedding model has; past it the request is surely a mistake. */
 export const MAX_DIMENSIONS = 16_384;

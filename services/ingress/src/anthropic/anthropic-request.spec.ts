@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { toJson } from "@bufbuild/protobuf";
 import { GatewayError } from "@switchyard/common";
 import { ChatRequestSchema, type ChatRequest } from "@switchyard/proto";
+import { checkChatRequest } from "../canonical-request.js";
 import { parseCountTokensBody, parseMessagesBody } from "./anthropic-request.js";
 
 interface RequestFixture {
@@ -317,5 +318,17 @@ describe("Anthropic messages body: refusals name the field", () => {
     assert.equal(fieldOf({ ...user("x"), tool_choice: { type: "tool" } }), "tool_choice.name");
     assert.equal(fieldOf({ messages: [{ role: "system", content: "x" }] }), "messages[0].role");
     assert.equal(fieldOf({ ...user("x"), tools: [{ name: "bad name", input_schema: {} }] }), "tools[0].name");
+  });
+
+  it("holds a body to the gateway's own limits in this door's terms, so what it takes passes them", () => {
+    // Any upstream may answer: tool names of 1-64 characters (OpenAI's rule), 64 stop sequences.
+    const tools = (name: string) => ({ ...user("x"), tools: [{ name, input_schema: {} }] });
+    const stops = (n: number) => ({
+      ...user("x"),
+      stop_sequences: Array.from({ length: n }, (_, i) => `s${i}`),
+    });
+    assert.equal(fieldOf(tools("t".repeat(65))), "tools[0].name");
+    assert.equal(fieldOf(stops(65)), "stop_sequences");
+    for (const body of [tools("t".repeat(64)), stops(64)]) checkChatRequest(parse(body));
   });
 });

@@ -17,6 +17,7 @@ import {
 } from "@switchyard/proto";
 import { z } from "zod";
 import { functionTool, textMessage, textPart } from "../canonical-parts.js";
+import { MAX_STOP_SEQUENCES } from "../canonical-request.js";
 import { invalidBody } from "../zod-issues.js";
 
 /** A field refused when present and not null: dropping it would change the answer. */
@@ -126,8 +127,8 @@ const tool = z.object({
   // Listed first so a server tool (web_search_20250305, bash_20250124, ...) is refused by its type
   // before its missing input_schema is reported.
   type: z.literal("custom", { error: "server tools are not supported" }).nullish(),
-  // Anthropic's own rule; adapters of upstreams with a shorter limit (OpenAI: 64) refuse longer ones.
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/, "must be 1-128 letters, digits, _ or -"),
+  // The gateway's rule at every door (canonical-request.ts), since any upstream may answer.
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -"),
   description: z.string().nullish(),
   input_schema: z.record(z.string(), z.unknown()),
   strict: z.boolean().nullish(),
@@ -146,7 +147,7 @@ const messagesBody = z.object({
   max_tokens: z.number().int().min(1),
   messages: z.array(message).min(1, "must not be empty"),
   system: z.union([z.string(), z.array(textBlock)]).nullish(),
-  stop_sequences: z.array(z.string()).nullish(),
+  stop_sequences: z.array(z.string()).max(MAX_STOP_SEQUENCES).nullish(),
   temperature: z.number().min(0).max(1).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   top_k: z.number().int().min(0).nullish(),
