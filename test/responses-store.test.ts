@@ -144,6 +144,17 @@ describe("Responses door: the bounded store", () => {
       restricted.responses.create({ model: "mock-gpt", previous_response_id: claude.id, input: "more" }),
       (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "previous_response_id",
     );
+    const item = claude.output[0]!;
+    await assert.rejects(
+      restricted.responses.create({ model: "mock-gpt", input: [{ type: "item_reference", id: item.id! }] }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.param === "input[0]",
+    );
+    // The same reference works for a key that may use mock-claude.
+    const ok = await client.responses.create({
+      model: "mock-gpt",
+      input: [{ type: "item_reference", id: item.id! }],
+    });
+    assert.equal(ok.status, "completed");
     // A key without the chat scope reads nothing stored.
     const admin = new OpenAI({ baseURL: gw.httpUrl, apiKey: KEYS.admin, maxRetries: 0 });
     await assert.rejects(admin.responses.retrieve(claude.id), OpenAI.PermissionDeniedError);

@@ -3,7 +3,7 @@
 // Vercel AI SDK does so in tool loops), or read or delete it by id. NATS KV, one bucket per
 // gateway, bounded in time (entries expire after `ttlSeconds`) and in size (past `maxBytes` the
 // oldest go first); keys are tenant-scoped, so another tenant's id is simply not found.
-// Each response and each of its output items is one entry.
+// Each response and each of its output items (with the response's model) is one entry.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
@@ -20,12 +20,19 @@ export interface StoredResponse {
   conversation: unknown[];
 }
 
+/** An output item as kept: with the model of the response it came from. */
+export interface StoredItem {
+  item: unknown;
+  /** Undefined for items kept before items carried it (they expire with the TTL). */
+  model: string | undefined;
+}
+
 export interface ResponseStore {
   /** Keeps the response, and each output item by its id. */
   save(tenantId: string, stored: StoredResponse): Promise<void>;
   get(tenantId: string, responseId: string): Promise<StoredResponse | undefined>;
   /** An output item of a stored response, by its id. */
-  item(tenantId: string, itemId: string): Promise<unknown>;
+  item(tenantId: string, itemId: string): Promise<StoredItem | undefined>;
   /** False when there was none. */
   delete(tenantId: string, responseId: string): Promise<boolean>;
 }
@@ -75,7 +82,7 @@ export async function openResponseStore(
 ): Promise<ResponseStore> {
   const kv = await openBucket(nc, responsesBucketName(prefix), opts);
   const responses = kvRecords<StoredResponse>(kv);
-  const items = kvRecords<unknown>(kv);
+  const items = kvRecords<{ model?: unknown; item?: unknown }>(kv);
   const itemIds = (s: StoredResponse): string[] =>
     (Array.isArray(s.response["output"]) ? (s.response["output"] as Json[]) : []).flatMap((o) =>
       typeof o["id"] === "string" ? [o["id"]] : [],
@@ -87,13 +94,27 @@ export async function openResponseStore(
       await Promise.all([
         kv.put(responseKey(tenantId, id), JSON.stringify(stored)),
         ...output.flatMap((o) =>
-          typeof o["id"] === "string" ? [kv.put(itemKey(tenantId, o["id"]), JSON.stringify(o))] : [],
+          typeof o["id"] === "string"
+            ? [
+                kv.put(
+                  itemKey(tenantId, o["id"]),
+                  JSON.stringify({ model: stored.response["model"], item: o }),
+                ),
+              ]
+            : [],
         ),
       ]);
     },
     get: async (tenantId, responseId) =>
       storableId(responseId) ? responses.get(responseKey(tenantId, responseId)) : undefined,
-    item: async (tenantId, itemId) => (storableId(itemId) ? items.get(itemKey(tenantId, itemId)) : undefined),
+    async item(tenantId, itemId) {
+      if (!storableId(itemId)) return undefined;
+      const kept = await items.get(itemKey(tenantId, itemId));
+      if (kept === undefined) return undefined;
+      // An output item has a type and no `item`: one kept bare, before items carried their model.
+      if (!("item" in kept)) return { item: kept, model: undefined };
+      return { item: kept.item, model: typeof kept.model === "string" ? kept.model : undefined };
+    },
     async delete(tenantId, responseId) {
       if (!storableId(responseId)) return false;
       const stored = await responses.get(responseKey(tenantId, responseId));

@@ -59,7 +59,7 @@ export async function withStoredInput(
   tenantId: string,
   store: ResponseStore,
   maxBytes: number,
-  /** Whether the caller may use the model a stored response came from (else it is not found). */
+  /** Whether the caller may use the model a stored response or item came from (else not found). */
   modelAllowed: (model: string) => boolean,
 ): Promise<StoredInput> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { body, input: [] };
@@ -80,9 +80,10 @@ export async function withStoredInput(
     const items = await lookUpAll(ids, (id) => store.item(tenantId, id));
     input = input.map((it, i) => {
       if (!isReference(it)) return it;
-      const item = items.get(it.id);
-      if (item === undefined) throw notFound(`input[${i}]`, `the item ${JSON.stringify(it.id)}`);
-      return item;
+      const kept = items.get(it.id);
+      if (kept === undefined || (kept.model !== undefined && !modelAllowed(kept.model)))
+        throw notFound(`input[${i}]`, `the item ${JSON.stringify(it.id)}`);
+      return kept.item;
     });
   }
   const previousId = b["previous_response_id"];
