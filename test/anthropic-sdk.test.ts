@@ -8,28 +8,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { WEATHER_ANTHROPIC_TOOL } from "./harness/sdk-requests.js";
+import { seenBy } from "./harness/mock-seen.js";
 import { waitForUsageEvents } from "./harness/usage-events.js";
 
-const weather: Anthropic.Tool = {
-  name: "get_weather",
-  description: "Weather for a city",
-  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-};
-
-/** The mock's record of the request whose prompt carried `[marker:<marker>]`. */
-function seenBy(
-  gw: GatewayUnderTest,
-  marker: string,
-): { body: Record<string, unknown>; provider: string; headers: Record<string, string>; text: string } {
-  const r = gw.mock.requests().find((x) => x.marker === marker);
-  assert.ok(r !== undefined, `the mock saw no request marked ${marker}`);
-  return {
-    body: JSON.parse(r.body) as Record<string, unknown>,
-    provider: r.provider,
-    headers: r.headers,
-    text: r.body,
-  };
-}
+const weather: Anthropic.Tool = WEATHER_ANTHROPIC_TOOL;
 
 /** The events of an SSE text, in order: name and parsed data. */
 function sseEvents(text: string): { event: string; data: string }[] {

@@ -4,15 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { WEATHER_CHAT_TOOL } from "./harness/sdk-requests.js";
 
-const weather = {
-  type: "function" as const,
-  function: {
-    name: "get_weather",
-    description: "Weather for a city",
-    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-  },
-};
+const weather = WEATHER_CHAT_TOOL;
 
 describe("openai SDK against the gateway", () => {
   let gw: GatewayUnderTest;

@@ -7,19 +7,9 @@ import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { aiProvider, weatherToolLoop } from "./harness/ai-sdk.js";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { CITY_FORMAT, WEATHER_RESPONSES_TOOL } from "./harness/sdk-requests.js";
 
-const weather = {
-  type: "function" as const,
-  name: "get_weather",
-  description: "Weather for a city",
-  parameters: {
-    type: "object",
-    properties: { city: { type: "string" } },
-    required: ["city"],
-    additionalProperties: false,
-  },
-  strict: true,
-};
+const weather = WEATHER_RESPONSES_TOOL;
 
 describe("Responses door against the gateway", () => {
   let gw: GatewayUnderTest;
@@ -91,19 +81,7 @@ describe("Responses door against the gateway", () => {
         const res = await client.responses.create({
           model,
           input: "describe a city",
-          text: {
-            format: {
-              type: "json_schema",
-              name: "city",
-              strict: true,
-              schema: {
-                type: "object",
-                properties: { name: { type: "string" }, population: { type: "integer" } },
-                required: ["name", "population"],
-                additionalProperties: false,
-              },
-            },
-          },
+          text: { format: CITY_FORMAT },
         });
         const parsed = JSON.parse(res.output_text) as { name: unknown; population: unknown };
         assert.equal(typeof parsed.name, "string");
