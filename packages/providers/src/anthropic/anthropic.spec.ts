@@ -8,6 +8,7 @@ import {
   assertCutStreamThrows,
   contentOf,
   decodeAllSplits,
+  reasoningSequence,
   readFixture,
   readJsonFixture,
   reasoningOf,
@@ -474,17 +475,12 @@ describe("anthropic stream", () => {
       () => anthropic.createStreamDecoder(),
       new TextEncoder().encode(`${sse}\n\n`),
     );
-    const order = chunks.flatMap((c) => {
-      const d = c.choices[0]?.delta;
-      if (d === undefined) return [];
-      return [
-        ...(d.reasoningContent ? [`thinking:${d.reasoningContent}`] : []),
-        ...(d.reasoningSignature ? [`signature:${d.reasoningSignature}`] : []),
-        ...d.redactedReasoning.map((r) => `redacted:${r}`),
-        ...(d.content ? [`text:${d.content}`] : []),
-      ];
-    });
-    assert.deepEqual(order, ["thinking:Hmm.", "signature:c2ln", "redacted:EmwKAhgBEgy3va3p", "text:Yes."]);
+    assert.deepEqual(reasoningSequence(chunks), [
+      "thinking:Hmm.",
+      "signature:c2ln",
+      "redacted:EmwKAhgBEgy3va3p",
+      "text:Yes.",
+    ]);
   });
 
   it("gives parallel tool_use blocks distinct indexes", () => {

@@ -13,6 +13,7 @@ import {
   assertCutStreamThrows,
   contentOf,
   decodeAllSplits,
+  reasoningSequence,
   readJsonFixture,
   reasoningOf,
   toolCallsOf,
@@ -155,7 +156,7 @@ describe("bedrock request", () => {
     });
   });
 
-  it("sends signed reasoning back to Claude, drops the unsigned, and maps the thinking budget and top_k", async () => {
+  it("sends signed and redacted reasoning back to Claude, drops the unsigned, and maps the thinking budget and top_k", async () => {
     const req = create(ChatRequestSchema, {
       messages: [
         { role: "user", content: [{ part: { case: "text", value: "weather?" } }] },
@@ -188,6 +189,7 @@ describe("bedrock request", () => {
     const messages = b["messages"] as { content: unknown[] }[];
     assert.deepEqual(messages[1]?.content, [
       { reasoningContent: { reasoningText: { text: "Need the tool.", signature: "ErcBsig" } } },
+      { reasoningContent: { redactedContent: "EmwKAhgB" } },
       { toolUse: { toolUseId: "tooluse_1", name: "w", input: {} } },
     ]);
     assert.deepEqual(messages[3]?.content, [{ text: "Cold." }]);
@@ -225,6 +227,7 @@ describe("bedrock response", () => {
     assert.equal(choice?.message?.content[0]?.part.value, "Je vérifie.");
     assert.equal(choice?.message?.reasoningContent, "User wants weather.");
     assert.equal(choice?.message?.reasoningSignature, "ErcBCkgIBhAB");
+    assert.deepEqual(choice?.message?.redactedReasoning, ["EmwKAhgBEgy3va3p"]);
     assert.deepEqual(
       choice?.message?.toolCalls.map((c) => [c.id, c.functionName, JSON.parse(c.argumentsJson) as unknown]),
       [["tooluse_hIHrGcXMQ7ShXGNkdLiR8A", "get_weather", { city: "Genève" }]],
@@ -244,6 +247,19 @@ describe("bedrock response", () => {
 });
 
 describe("bedrock stream", () => {
+  it("passes redacted reasoning on whole, after the signed reasoning, under any split", () => {
+    const { chunks } = decodeAllSplits(
+      () => bedrock.createStreamDecoder(),
+      eventStream("redacted-stream.json"),
+    );
+    assert.deepEqual(reasoningSequence(chunks), [
+      "thinking:Prüfen…",
+      "signature:ErcBsig",
+      "redacted:EmwKAhgBEgy3va3p",
+      "text:Ja.",
+    ]);
+  });
+
   it("decodes event-stream frames split anywhere: reasoning, text, parallel tool calls, usage", () => {
     const { chunks, usage, finishReason } = decodeAllSplits(
       () => bedrock.createStreamDecoder(),

@@ -139,15 +139,22 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
         break;
       case "assistant": {
         const out = blocks(m, field);
-        // Claude takes its signed thinking back (Anthropic signatures hold across its platforms);
-        // unsigned reasoning cannot be verified and is dropped. Redacted thinking is dropped too:
-        // Converse wants bytes, and the canonical data is Anthropic's string.
-        if (claude && m.reasoningSignature !== "")
-          out.unshift({
-            reasoningContent: {
-              reasoningText: { text: m.reasoningContent, signature: m.reasoningSignature },
-            },
-          });
+        // Claude takes its signed thinking back (Anthropic signatures hold across its platforms),
+        // and its redacted thinking (bytes, base64 in JSON: the canonical string as it is);
+        // unsigned reasoning cannot be verified and is dropped.
+        if (claude)
+          out.unshift(
+            ...(m.reasoningSignature !== ""
+              ? [
+                  {
+                    reasoningContent: {
+                      reasoningText: { text: m.reasoningContent, signature: m.reasoningSignature },
+                    },
+                  },
+                ]
+              : []),
+            ...m.redactedReasoning.map((data) => ({ reasoningContent: { redactedContent: data } })),
+          );
         m.toolCalls.forEach((c, j) => {
           out.push({
             toolUse: {

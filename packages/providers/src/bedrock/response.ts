@@ -16,6 +16,7 @@ export function parseBedrockResponse(body: unknown): ChatResult {
   let text = "";
   let reasoning = "";
   let signature = "";
+  const redacted: string[] = [];
   const toolCalls: ToolCall[] = [];
   for (const b of arr(obj(obj(body["output"])["message"])["content"])) {
     const block = obj(b);
@@ -31,10 +32,12 @@ export function parseBedrockResponse(body: unknown): ChatResult {
         }),
       );
     } else if (isObject(block["reasoningContent"])) {
-      // redactedContent (bytes) has no canonical form that Anthropic's redacted data would share.
       const r = obj(block["reasoningContent"]["reasoningText"]);
       reasoning += str(r["text"]);
       signature = str(r["signature"]) || signature;
+      // Redacted thinking: bytes, base64 in JSON — the form Anthropic's API gives the same data.
+      const redactedContent = str(block["reasoningContent"]["redactedContent"]);
+      if (redactedContent !== "") redacted.push(redactedContent);
     }
   }
   const usage = parseBedrockUsage(body["usage"]);
@@ -48,6 +51,7 @@ export function parseBedrockResponse(body: unknown): ChatResult {
     usage,
     reasoning,
     reasoningSignature: signature,
+    redactedReasoning: redacted,
   });
   return { response, usage };
 }

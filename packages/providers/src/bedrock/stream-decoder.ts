@@ -105,6 +105,8 @@ export class BedrockStreamDecoder implements StreamDecoder {
           if (text !== "") out.push(makeChunk(this.meta, { reasoningContent: text }));
           const signature = str(delta["reasoningContent"]["signature"]);
           if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
+          const redacted = str(delta["reasoningContent"]["redactedContent"]);
+          if (redacted !== "") out.push(makeChunk(this.meta, { redactedReasoning: [redacted] }));
         }
         return;
       }

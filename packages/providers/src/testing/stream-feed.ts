@@ -81,6 +81,20 @@ export function decodeAllSplits(create: () => StreamDecoder, bytes: Uint8Array):
   return { chunks, ...end };
 }
 
+/** What the chunks carry of reasoning and text, in order: "thinking:…", "signature:…", "redacted:…", "text:…". */
+export function reasoningSequence(chunks: ChatChunk[]): string[] {
+  return chunks.flatMap((c) => {
+    const d = c.choices[0]?.delta;
+    if (d === undefined) return [];
+    return [
+      ...(d.reasoningContent ? [`thinking:${d.reasoningContent}`] : []),
+      ...(d.reasoningSignature ? [`signature:${d.reasoningSignature}`] : []),
+      ...d.redactedReasoning.map((r) => `redacted:${r}`),
+      ...(d.content ? [`text:${d.content}`] : []),
+    ];
+  });
+}
+
 /** The text a client would assemble from the chunks. */
 export function contentOf(chunks: ChatChunk[]): string {
   return chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
