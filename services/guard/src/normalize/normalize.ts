@@ -292,7 +292,8 @@ const isSeparator = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 
 /**
  * Runs of single letters split by one separator joined up: a separator goes when a single letter
  * is on each side of it ("i g n": letters beside it, no letters beyond those). With `reach`,
- * only the stretches within `reach` of a joint are kept, one line each (see {@link normalize}).
+ * only the stretches within `reach` of a change — a joint, or where the plain view's length
+ * differs from the original's — are kept, one line each (see {@link normalize}).
  */
 function collapsedView(view: View, reach: number): View {
   const src = view.text;
@@ -311,12 +312,18 @@ function collapsedView(view: View, reach: number): View {
   for (let i = 0; i < length; i++) {
     const next = codeAt(src, i + 2);
     const after2 = isLower(next);
-    if (!(isSeparator(c) && before1 && after1 && !before2 && !after2)) {
+    const joint = isSeparator(c) && before1 && after1 && !before2 && !after2;
+    if (!joint) {
       codes[n] = c >= 65 && c <= 90 ? c + 32 : c;
       map[n++] = from === undefined ? i : from[i]!;
-    } else if (stretches.length > 0 && stretches[stretches.length - 1]! >= n - reach) {
-      stretches[stretches.length - 1] = n + reach;
-    } else stretches.push(Math.max(0, n - reach), n + reach);
+    }
+    // A joint, or a character whose original was not one code unit (an invisible one removed, a
+    // ligature expanded): a reader of this view may count either as a change it made readable.
+    if (joint || (from !== undefined && from[i + 1]! - from[i]! !== 1)) {
+      if (stretches.length > 0 && stretches[stretches.length - 1]! >= n - reach)
+        stretches[stretches.length - 1] = n + reach;
+      else stretches.push(Math.max(0, n - reach), n + reach);
+    }
     before2 = before1;
     before1 = isLower(c);
     c = codeAt(src, i + 1);
@@ -345,8 +352,9 @@ function collapsedView(view: View, reach: number): View {
 
 /**
  * The text's views. `collapsedReach`: keep only the parts of the collapsed view within that many
- * characters of where letters were joined (a reader that only wants what collapsing made
- * readable, as the injection layer, need not read — nor copy — the rest again).
+ * characters of where it differs in length from the original (letters joined, invisibles
+ * removed): a reader that only wants what those changes made readable, as the injection layer,
+ * need not read — nor copy — the rest again.
  */
 export function normalize(original: string, collapsedReach = Infinity): Normalized {
   const { view: plain, flags } = plainView(original);
