@@ -117,7 +117,8 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     } else if (type === "redacted_thinking") {
       // Whole in its start event (no deltas follow): passed on for the client to send back.
       this.blocks.set(index, { kind: "other" });
-      out.push(makeChunk(this.meta, { redactedReasoning: [str(block["data"])] }));
+      const data = str(block["data"]);
+      if (data !== "") out.push(makeChunk(this.meta, { redactedReasoning: [data] }));
     } else {
       this.blocks.set(index, { kind: "other" });
     }

@@ -247,7 +247,7 @@ describe("bedrock response", () => {
 });
 
 describe("bedrock stream", () => {
-  it("passes redacted reasoning on whole, after the signed reasoning, under any split", () => {
+  it("joins a redacted block's pieces and passes it on whole, after the signed reasoning, under any split", () => {
     const { chunks } = decodeAllSplits(
       () => bedrock.createStreamDecoder(),
       eventStream("redacted-stream.json"),

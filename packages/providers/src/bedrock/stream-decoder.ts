@@ -23,6 +23,8 @@ export class BedrockStreamDecoder implements StreamDecoder {
   private readonly decoder = new TextDecoder("utf-8");
   private readonly meta: ChunkMeta = { id: "", created: 0n, model: "" };
   private readonly toolIndexes = new Map<number, number>();
+  /** Redacted reasoning by content block, gathered until the block stops (bytes, base64 in JSON). */
+  private readonly redacted = new Map<number, Buffer[]>();
   private sentRole = false;
   private usage: Usage = emptyUsage();
   private finishReason = "";
@@ -105,13 +107,21 @@ export class BedrockStreamDecoder implements StreamDecoder {
           if (text !== "") out.push(makeChunk(this.meta, { reasoningContent: text }));
           const signature = str(delta["reasoningContent"]["signature"]);
           if (signature !== "") out.push(makeChunk(this.meta, { reasoningSignature: signature }));
+          // Opaque bytes, passed on whole: a block's pieces are joined as bytes when it stops.
           const redacted = str(delta["reasoningContent"]["redactedContent"]);
-          if (redacted !== "") out.push(makeChunk(this.meta, { redactedReasoning: [redacted] }));
+          if (redacted !== "") {
+            const index = count(e["contentBlockIndex"]);
+            this.redacted.set(index, [...(this.redacted.get(index) ?? []), Buffer.from(redacted, "base64")]);
+          }
         }
         return;
       }
+      case "contentBlockStop":
+        this.flushRedacted(count(e["contentBlockIndex"]), out);
+        return;
       case "messageStop":
         this.role(out);
+        for (const index of [...this.redacted.keys()]) this.flushRedacted(index, out);
         this.finishReason = bedrockFinishReason(str(e["stopReason"]));
         this.done = true;
         out.push(makeChunk(this.meta, {}, this.finishReason));
@@ -119,8 +129,15 @@ export class BedrockStreamDecoder implements StreamDecoder {
       case "metadata":
         this.usage = parseBedrockUsage(e["usage"]);
         return;
-      default: // contentBlockStop and future events
+      default: // future events
         return;
     }
+  }
+
+  private flushRedacted(index: number, out: ChatChunk[]): void {
+    const pieces = this.redacted.get(index);
+    if (pieces === undefined) return;
+    this.redacted.delete(index);
+    out.push(makeChunk(this.meta, { redactedReasoning: [Buffer.concat(pieces).toString("base64")] }));
   }
 }

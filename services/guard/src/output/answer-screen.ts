@@ -173,6 +173,7 @@ export function createAnswerScreen(
         choice.message.refusal = "";
         choice.message.reasoningContent = "";
         choice.message.reasoningSignature = "";
+        choice.message.redactedReasoning = [];
       }
     },
 
