@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { openResponseStore } from "@switchyard/common";
+import { jetstream } from "@nats-io/jetstream";
+import { openResponseStore, responsesBucketName } from "@switchyard/common";
 import { sha256Key } from "@switchyard/devkit";
 import { aiProvider, weatherToolLoop } from "./harness/ai-sdk.js";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
@@ -204,6 +205,25 @@ describe("Responses door: the bounded store", () => {
       });
     assert.equal(await store.get("t", "resp_0"), undefined, "the oldest went");
     assert.notEqual(await store.get("t", "resp_39"), undefined, "the newest is kept");
+  });
+
+  it("keeps each item with its response's model, and still reads items kept bare before that", async () => {
+    const prefix = `${gw.prefix}-items`;
+    const store = await openResponseStore(gw.nc, prefix, { ttlSeconds: 3600, maxBytes: 1_000_000 });
+    await store.save("t", {
+      response: { id: "resp_1", model: "mock-claude", output: [{ id: "msg_1" }] },
+      conversation: [],
+    });
+    assert.deepEqual(await store.item("t", "msg_1"), { item: { id: "msg_1" }, model: "mock-claude" });
+    // An item as an earlier gateway kept it: bare, under its own key; no model to check.
+    // (A KV put is a JetStream publish on the bucket's subject.)
+    const bareKey = `$KV.${responsesBucketName(prefix)}.i.t.msg_0`;
+    await jetstream(gw.nc).publish(bareKey, JSON.stringify({ id: "msg_0", type: "message" }));
+    assert.deepEqual(await store.item("t", "msg_0"), {
+      item: { id: "msg_0", type: "message" },
+      model: undefined,
+    });
+    assert.equal(await store.item("u", "msg_1"), undefined, "another tenant's item");
   });
 
   it("lets the Vercel AI SDK's default (store: true) tool loop go on after reasoning and a call", async () => {

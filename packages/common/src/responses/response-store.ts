@@ -45,7 +45,14 @@ export interface ResponseStoreOptions {
 export const responsesBucketName = (prefix: string): string => bucketName(prefix, "responses");
 
 const responseKey = (tenantId: string, id: string): string => `r.${keyToken(tenantId)}.${keyToken(id)}`;
-const itemKey = (tenantId: string, id: string): string => `i.${keyToken(tenantId)}.${keyToken(id)}`;
+/** An item with its response's model. */
+const itemKey = (tenantId: string, id: string): string => `m.${keyToken(tenantId)}.${keyToken(id)}`;
+/**
+ * An item kept bare, by a gateway before items carried their model (read until they expire; a
+ * gateway of that version does not read the new keys, so it finds no item rather than a
+ * wrapper it would pass upstream as one).
+ */
+const bareItemKey = (tenantId: string, id: string): string => `i.${keyToken(tenantId)}.${keyToken(id)}`;
 
 /**
  * The ids this door makes (`resp_<request id>`, `msg_…`, `fc_…_<n>`): anything else — empty,
@@ -82,7 +89,8 @@ export async function openResponseStore(
 ): Promise<ResponseStore> {
   const kv = await openBucket(nc, responsesBucketName(prefix), opts);
   const responses = kvRecords<StoredResponse>(kv);
-  const items = kvRecords<{ model?: unknown; item?: unknown }>(kv);
+  const items = kvRecords<{ model: string; item: unknown }>(kv);
+  const bareItems = kvRecords<unknown>(kv);
   const itemIds = (s: StoredResponse): string[] =>
     (Array.isArray(s.response["output"]) ? (s.response["output"] as Json[]) : []).flatMap((o) =>
       typeof o["id"] === "string" ? [o["id"]] : [],
@@ -98,7 +106,7 @@ export async function openResponseStore(
             ? [
                 kv.put(
                   itemKey(tenantId, o["id"]),
-                  JSON.stringify({ model: stored.response["model"], item: o }),
+                  JSON.stringify({ model: String(stored.response["model"]), item: o }),
                 ),
               ]
             : [],
@@ -110,10 +118,9 @@ export async function openResponseStore(
     async item(tenantId, itemId) {
       if (!storableId(itemId)) return undefined;
       const kept = await items.get(itemKey(tenantId, itemId));
-      if (kept === undefined) return undefined;
-      // An output item has a type and no `item`: one kept bare, before items carried their model.
-      if (!("item" in kept)) return { item: kept, model: undefined };
-      return { item: kept.item, model: typeof kept.model === "string" ? kept.model : undefined };
+      if (kept !== undefined) return kept;
+      const bare = await bareItems.get(bareItemKey(tenantId, itemId));
+      return bare === undefined ? undefined : { item: bare, model: undefined };
     },
     async delete(tenantId, responseId) {
       if (!storableId(responseId)) return false;
@@ -121,7 +128,10 @@ export async function openResponseStore(
       if (stored === undefined) return false;
       await Promise.all([
         kv.delete(responseKey(tenantId, responseId)),
-        ...itemIds(stored).map((id) => kv.delete(itemKey(tenantId, id))),
+        ...itemIds(stored).flatMap((id) => [
+          kv.delete(itemKey(tenantId, id)),
+          kv.delete(bareItemKey(tenantId, id)),
+        ]),
       ]);
       return true;
     },
