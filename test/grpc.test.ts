@@ -12,6 +12,7 @@ import {
   type ListModelsResponse,
 } from "@switchyard/proto";
 import { KEYS, startGateway, type GatewayUnderTest } from "./harness/gateway.js";
+import { mockCallsFrom } from "./harness/mock-seen.js";
 import { grpcurl } from "./harness/grpcurl.js";
 
 interface GatewayClient {
@@ -118,14 +119,14 @@ describe("gRPC door", () => {
   });
 
   it("refuses a chat with no messages at the door, naming the field", async () => {
-    const before = gw.mock.requests().length;
+    const upstream = mockCallsFrom(gw);
     await assert.rejects(chat({ model: "mock-gpt", messages: [] }, auth()), (e: ServiceError) => {
       assert.equal(e.code, status.INVALID_ARGUMENT, e.details);
       assert.match(e.details, /messages/);
       assert.equal(e.metadata.get("switchyard-error-field")[0], "messages");
       return true;
     });
-    assert.equal(gw.mock.requests().length, before, "nothing went upstream");
+    assert.deepEqual(upstream(), [], "nothing went upstream");
   });
 
   it("gives DEADLINE_EXCEEDED when the deadline passes while the upstream works", async () => {

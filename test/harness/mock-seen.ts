@@ -1,6 +1,7 @@
-// What the mock upstream received for a request, found by the `[marker:<marker>]` its prompt
-// carried: the tests' way to check what the gateway sent upstream.
+// What the mock upstream received: a request found by the `[marker:<marker>]` its prompt
+// carried, or every request since a point — the tests' way to check what went upstream.
 import assert from "node:assert/strict";
+import type { MockRequestRecord } from "@switchyard/mock-provider";
 import type { GatewayUnderTest } from "./gateway.js";
 
 export interface SeenRequest {
@@ -24,4 +25,13 @@ export function seenBy(gw: GatewayUnderTest, marker: string): SeenRequest {
     headers: r.headers,
     text: r.body,
   };
+}
+
+/**
+ * The requests the mock sees from now on, when asked (by record id: the mock keeps only its last
+ * 1,000 records, so a count of them can stop changing).
+ */
+export function mockCallsFrom(gw: GatewayUnderTest): () => MockRequestRecord[] {
+  const last = gw.mock.requests().at(-1)?.id ?? 0;
+  return () => gw.mock.requests().filter((r) => r.id > last);
 }
