@@ -28,8 +28,9 @@ export interface Normalized {
   /** NFKC, lower case (ASCII may keep its case), invisibles removed, confusables folded. */
   plain: View;
   /**
-   * `plain` with spaced-out letters collapsed; undefined when it would be the same (or, with a
-   * reach, only the stretches around the joints).
+   * `plain` with spaced-out letters collapsed, made when the text has letters spaced out or
+   * words glued by invisible characters, else undefined (with a reach, only the stretches
+   * around what changed).
    */
   folded?: View;
   /** What the text tried to hide: {@link HIDDEN} bits, 0 for nothing. */
@@ -64,6 +65,9 @@ export const isAscii = (text: string): boolean => Buffer.byteLength(text, "utf8"
 
 // Four single letters in a row, spaced out: "i g n o".
 const SPACED_OUT = /(?:^|[^a-z])[a-z][ ._*-][a-z][ ._*-][a-z][ ._*-][a-z](?![a-z])/i;
+// Words glued by an invisible character ("ignore\u200ball"): read as one word once it is
+// removed, so only a reader without word edges (the collapsed view) sees them.
+const GLUED = /\p{L}[\u200b-\u200d\u2060\ufeff\u00ad]+\p{L}/u;
 
 /** Latin letters with no decomposition to a base letter. */
 const LATIN_EXTRA: Record<string, string> = {
@@ -358,6 +362,9 @@ function collapsedView(view: View, reach: number): View {
  */
 export function normalize(original: string, collapsedReach = Infinity): Normalized {
   const { view: plain, flags } = plainView(original);
-  const folded = SPACED_OUT.test(plain.text) ? collapsedView(plain, collapsedReach) : undefined;
+  const folded =
+    SPACED_OUT.test(plain.text) || ((flags & HIDDEN.invisible) !== 0 && GLUED.test(original))
+      ? collapsedView(plain, collapsedReach)
+      : undefined;
   return { plain, folded, flags };
 }
