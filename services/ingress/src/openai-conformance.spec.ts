@@ -7,18 +7,16 @@ import {
   ChatChunkSchema,
   ChatRequestSchema,
   ChatResponseSchema,
-  ContentPartSchema,
   EmbedRequestSchema,
   StreamDoneSchema,
-  ToolCallSchema,
   UsageSchema,
   type ChatChunk,
-  type ChatResponse,
   type Usage,
 } from "@switchyard/proto";
 import { chatSseEncoder } from "./openai-door.js";
 import { parseChatBody, parseEmbedBody } from "./openai-request.js";
 import { chatResponseJson } from "./openai-response.js";
+import { accumulateChunks } from "./testing/accumulate-chunks.js";
 
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as T;
@@ -252,36 +250,6 @@ function sdkCompletion(sse: string): Record<string, unknown> {
   };
 }
 
-/** The canonical answer a chunk sequence adds up to, as the unary path would get it. */
-function accumulate(cs: ChatChunk[], usage: Usage): ChatResponse {
-  const first = cs[0];
-  const r = create(ChatResponseSchema, {
-    id: first?.id,
-    created: first?.created,
-    model: first?.model,
-    choices: [{ message: { role: "assistant" } }],
-    usage,
-  });
-  const choice = r.choices[0]!;
-  const m = choice.message!;
-  let text = "";
-  for (const c of cs) {
-    const d = c.choices[0]?.delta;
-    text += d?.content ?? "";
-    m.reasoningContent += d?.reasoningContent ?? "";
-    m.refusal += d?.refusal ?? "";
-    for (const t of d?.toolCalls ?? []) {
-      const call = (m.toolCalls[t.index] ??= create(ToolCallSchema, { type: "function" }));
-      call.id ||= t.id;
-      call.functionName ||= t.functionName;
-      call.argumentsJson += t.argumentsJson;
-    }
-    choice.finishReason = c.choices[0]?.finishReason || choice.finishReason;
-  }
-  if (text !== "") m.content = [create(ContentPartSchema, { part: { case: "text", value: text } })];
-  return r;
-}
-
 describe("OpenAI chat door: stream conformance", () => {
   // The usage chunk's `created` is the time it is written.
   before(() => {
@@ -348,7 +316,7 @@ describe("OpenAI chat door: stream conformance", () => {
     for (const s of f.streams) {
       it(`${s.name}: the message of chat.completion for the accumulated answer`, () => {
         const usage = fromJson(UsageSchema, s.usage);
-        const unary = wire(chatResponseJson(accumulate(chunks(s.chunks), usage), f.alias)) as {
+        const unary = wire(chatResponseJson(accumulateChunks(chunks(s.chunks), usage), f.alias)) as {
           choices: unknown[];
           usage: unknown;
         };

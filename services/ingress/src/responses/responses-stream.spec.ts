@@ -3,16 +3,9 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { GatewayError } from "@switchyard/common";
-import {
-  ChatChunkSchema,
-  ChatResponseSchema,
-  ContentPartSchema,
-  ToolCallSchema,
-  UsageSchema,
-  type ChatChunk,
-  type ChatResponse,
-} from "@switchyard/proto";
+import { ChatChunkSchema, UsageSchema, type ChatChunk } from "@switchyard/proto";
 import type { SseEvent } from "../sse-event.js";
+import { accumulateChunks } from "../testing/accumulate-chunks.js";
 import { parseResponsesBody } from "./responses-request.js";
 import { responseJson, type ResponseContext } from "./responses-response.js";
 import { ResponsesStreamEncoder } from "./responses-stream.js";
@@ -39,30 +32,6 @@ const chunks = (json: JsonValue[]): ChatChunk[] => json.map((c) => fromJson(Chat
 function encode(cs: ChatChunk[]): SseEvent[] {
   const enc = new ResponsesStreamEncoder(ctx);
   return [...enc.start(), ...cs.flatMap((c) => enc.chunk(c)), ...enc.done(usage)];
-}
-
-/** The answer a chunk sequence adds up to, as the unary path would get it. */
-function accumulate(cs: ChatChunk[]): ChatResponse {
-  const r = create(ChatResponseSchema, { choices: [{ message: { role: "assistant" } }], usage });
-  const choice = r.choices[0]!;
-  const m = choice.message!;
-  let text = "";
-  for (const c of cs) {
-    const d = c.choices[0]?.delta;
-    text += d?.content ?? "";
-    m.reasoningContent += d?.reasoningContent ?? "";
-    m.reasoningSignature += d?.reasoningSignature ?? "";
-    m.refusal += d?.refusal ?? "";
-    for (const t of d?.toolCalls ?? []) {
-      const call = (m.toolCalls[t.index] ??= create(ToolCallSchema, { type: "function" }));
-      call.id ||= t.id;
-      call.functionName ||= t.functionName;
-      call.argumentsJson += t.argumentsJson;
-    }
-    choice.finishReason = c.choices[0]?.finishReason || choice.finishReason;
-  }
-  if (text !== "") m.content = [create(ContentPartSchema, { part: { case: "text", value: text } })];
-  return r;
 }
 
 const final = (events: SseEvent[]): unknown => events.at(-1)?.data["response"];
@@ -94,7 +63,7 @@ describe("Responses stream encoder", () => {
         });
       }
       it(`${s.name}: the final Response is the unary Response of the accumulated answer`, () => {
-        assert.deepEqual(final(s.events), responseJson(accumulate(chunks(s.chunks)), ctx));
+        assert.deepEqual(final(s.events), responseJson(accumulateChunks(chunks(s.chunks), usage), ctx));
       });
     }
   });
