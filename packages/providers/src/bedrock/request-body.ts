@@ -142,19 +142,18 @@ export function toBedrockBody(req: ChatRequest, modelId: string): JsonObject {
         // Claude takes its signed thinking back (Anthropic signatures hold across its platforms),
         // and its redacted thinking (bytes, base64 in JSON: the canonical string as it is);
         // unsigned reasoning cannot be verified and is dropped.
-        if (claude)
-          out.unshift(
-            ...(m.reasoningSignature !== ""
-              ? [
-                  {
-                    reasoningContent: {
-                      reasoningText: { text: m.reasoningContent, signature: m.reasoningSignature },
-                    },
-                  },
-                ]
-              : []),
-            ...m.redactedReasoning.map((data) => ({ reasoningContent: { redactedContent: data } })),
-          );
+        if (claude) {
+          const reasoning: typeof out = [];
+          if (m.reasoningSignature !== "")
+            reasoning.push({
+              reasoningContent: {
+                reasoningText: { text: m.reasoningContent, signature: m.reasoningSignature },
+              },
+            });
+          for (const data of m.redactedReasoning)
+            reasoning.push({ reasoningContent: { redactedContent: data } });
+          out.unshift(...reasoning);
+        }
         m.toolCalls.forEach((c, j) => {
           out.push({
             toolUse: {

@@ -111,7 +111,9 @@ export class BedrockStreamDecoder implements StreamDecoder {
           const redacted = str(delta["reasoningContent"]["redactedContent"]);
           if (redacted !== "") {
             const index = count(e["contentBlockIndex"]);
-            this.redacted.set(index, [...(this.redacted.get(index) ?? []), Buffer.from(redacted, "base64")]);
+            const pieces = this.redacted.get(index) ?? [];
+            this.redacted.set(index, pieces);
+            pieces.push(Buffer.from(redacted, "base64"));
           }
         }
         return;
