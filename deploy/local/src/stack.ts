@@ -35,6 +35,11 @@ export interface Stack {
 const READY_TIMEOUT_MS = 45_000;
 const STOP_TIMEOUT_MS = 10_000;
 const PORT_TIMEOUT_MS = 5_000;
+/** Starts of a server that exits before it answers (see LocalStack.start). */
+const START_ATTEMPTS = 3;
+
+/** A server that exited before it answered its readiness probe. */
+class ExitedEarly extends Error {}
 
 const pidFile = (dataDir: string, name: ServerName): string => join(dataDir, "pids", `${name}.pid`);
 const logFile = (dataDir: string, name: ServerName): string => join(dataDir, "logs", `${name}.log`);
@@ -199,7 +204,24 @@ class LocalStack implements Stack {
     this.ctx = { ports, dataDir, exe };
   }
 
+  /**
+   * Starts a server and waits until it answers. One that exits before it answered is started
+   * again (twice at most): Temporal's dev server binds internal ports it picked as free a moment
+   * earlier, and when another process takes one meanwhile it panics at start.
+   */
   async start(name: ServerName): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startOnce(name);
+        return;
+      } catch (err) {
+        if (attempt >= START_ATTEMPTS || !(err instanceof ExitedEarly)) throw err;
+        this.log(`${SERVER_PORTS[name].label} exited before it answered; starting it again`);
+      }
+    }
+  }
+
+  private async startOnce(name: ServerName): Promise<void> {
     const label = SERVER_PORTS[name].label;
     const current = this.running.get(name);
     if (current !== undefined && !current.hasExited()) {
@@ -266,7 +288,7 @@ class LocalStack implements Stack {
     let lastError = "";
     for (;;) {
       if (entry.hasExited()) {
-        throw new Error(`${label} exited before it answered.\n${this.logTail(name)}`);
+        throw new ExitedEarly(`${label} exited before it answered.\n${this.logTail(name)}`);
       }
       try {
         await SERVERS[name].probe(this.ctx);
