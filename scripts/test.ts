@@ -73,6 +73,9 @@ async function main(): Promise<void> {
         SWITCHYARD_TEST_REDIS_URL: stack.urls.redis,
         SWITCHYARD_TEST_CLICKHOUSE_URL: stack.urls.clickhouse,
         SWITCHYARD_TEST_TEMPORAL_ADDRESS: stack.urls.temporal,
+        // JetStream reserves a Responses store's whole size (1 GiB by default) while it exists,
+        // and tests start ingresses by the dozen: 64 MiB each keeps the run far from NATS's limit.
+        SWITCHYARD_RESPONSES_MAX_BYTES: String(64 * 1024 * 1024),
       },
     );
   } finally {

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LOCAL_SECRETS, localGatewayConfig, writeGatewayConfig } from "@switchyard/devkit";
-import { tempDir } from "./harness/env.js";
+import { tempDir, testStack, uniquePrefix } from "./harness/env.js";
 import { runServiceToExit } from "./harness/run-service.js";
 
 const dir = tempDir("config");
@@ -78,5 +78,26 @@ describe("configuration errors at start", () => {
     const r = await runServiceToExit("router", { SWITCHYARD_CONFIG: join(dir, "nope.yaml") });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nope\.yaml: cannot read the config file/);
+  });
+});
+
+describe("resources NATS cannot give", () => {
+  it("names the settings when the Responses store is larger than JetStream can reserve", async () => {
+    const r = await runServiceToExit("ingress", {
+      ...LOCAL_SECRETS,
+      SWITCHYARD_CONFIG: good,
+      SWITCHYARD_NATS_URL: testStack().natsUrl,
+      SWITCHYARD_SUBJECT_PREFIX: uniquePrefix(),
+      SWITCHYARD_METRICS_PORT: "0",
+      SWITCHYARD_HTTP_PORT: "0",
+      SWITCHYARD_GRPC_PORT: "0",
+      // 1 PiB: more than any test machine's disk.
+      SWITCHYARD_RESPONSES_MAX_BYTES: String(2 ** 50),
+    });
+    assert.notEqual(r.code, 0);
+    const out = r.stdout + r.stderr;
+    assert.match(out, /insufficient storage/);
+    assert.match(out, /SWITCHYARD_RESPONSES_MAX_BYTES/);
+    assert.match(out, /SWITCHYARD_RESPONSES_TTL_SECONDS=0/);
   });
 });

@@ -16,6 +16,7 @@ import {
   type ServiceProcess,
 } from "@switchyard/devkit";
 import { startMockProvider } from "@switchyard/mock-provider";
+import { dropStreams } from "./drop-streams.js";
 import { repoRoot, tempDir, testStack, uniquePrefix } from "./env.js";
 
 export type MockHandle = Awaited<ReturnType<typeof startMockProvider>>;
@@ -181,6 +182,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayUn
     async stop() {
       await cluster.stop();
       await mock.close();
+      // Best effort: a test that stopped NATS for good has nothing left to free.
+      await dropStreams(nc, prefix).catch(() => undefined);
       await nc.close();
     },
   };

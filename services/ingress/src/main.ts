@@ -28,6 +28,22 @@ import { createRefusals } from "./refusals.js";
 import { preloadTokenizers, setsTokenLimits } from "./prompt-tokens.js";
 import { createStageHistogram, lossCounter } from "./timing.js";
 
+/**
+ * JetStream reserves a bucket's whole size when the bucket is made, so a store larger than the
+ * server's free file storage fails at start: the error then says which settings change it.
+ */
+const explainStoreSize =
+  (maxBytes: number) =>
+  (err: unknown): never => {
+    if (!/insufficient storage/i.test((err as Error).message)) throw err;
+    throw new Error(
+      `the Responses store cannot reserve ${maxBytes} bytes in JetStream (${(err as Error).message}): ` +
+        "lower SWITCHYARD_RESPONSES_MAX_BYTES, give NATS more file storage (max_file_store), " +
+        "or set SWITCHYARD_RESPONSES_TTL_SECONDS=0 for a stateless Responses door",
+      { cause: err },
+    );
+  };
+
 runService({
   name: "ingress",
   loadConfig,
@@ -91,7 +107,7 @@ runService({
         : openResponseStore(nats.nc, config.subjectPrefix, {
             ttlSeconds: config.responsesTtlSeconds,
             maxBytes: config.responsesMaxBytes,
-          }),
+          }).catch(explainStoreSize(config.responsesMaxBytes)),
     ]);
     const temporal = lazyTemporalClient(config.temporalAddress, config.temporalNamespace);
     const batchService = createBatchService({
