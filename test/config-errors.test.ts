@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { LOCAL_SECRETS, localGatewayConfig, writeGatewayConfig } from "@switchyard/devkit";
-import { tempDir, testStack, uniquePrefix } from "./harness/env.js";
+import { LOCAL_SECRETS, createCluster, localGatewayConfig, writeGatewayConfig } from "@switchyard/devkit";
+import { repoRoot, tempDir, testStack, uniquePrefix } from "./harness/env.js";
 import { runServiceToExit } from "./harness/run-service.js";
 
 const dir = tempDir("config");
@@ -99,5 +99,21 @@ describe("resources NATS cannot give", () => {
     assert.match(out, /insufficient storage/);
     assert.match(out, /SWITCHYARD_RESPONSES_MAX_BYTES/);
     assert.match(out, /SWITCHYARD_RESPONSES_TTL_SECONDS=0/);
+  });
+});
+
+describe("the launcher", () => {
+  it("carries a service's last log lines in the error when it exits before it is ready", async () => {
+    const cluster = createCluster({
+      root: repoRoot(),
+      logDir: join(dir, "launcher-logs"),
+      metricsPortBase: "free",
+      env: { SWITCHYARD_CONFIG: good, SWITCHYARD_INLINE_STAGES: "guard,cache" },
+    });
+    const proc = await cluster.start("ingress");
+    await assert.rejects(
+      cluster.waitReady(proc, 15_000),
+      /exited with 2 before it was ready.*SWITCHYARD_INLINE_STAGES/s,
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Starts Switchyard's services as separate processes (any number of replicas each), waits for
 // /readyz, and stops them cleanly. Used by `npm start`, the e2e tests and the benchmark.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./ports.js";
@@ -170,8 +170,12 @@ export function createCluster(opts: LaunchOptions): Cluster {
       let exitCode: number | null | undefined;
       void proc.exited.then((c) => (exitCode = c));
       while (Date.now() < until) {
-        if (exitCode !== undefined)
-          throw new Error(`${proc.name} exited with ${exitCode} before it was ready; see ${proc.logFile}`);
+        if (exitCode !== undefined) {
+          await sleep(200); // its last lines may still be on their way from the pipe to the file
+          throw new Error(
+            `${proc.name} exited with ${exitCode} before it was ready; see ${proc.logFile}; it ended with: ${logTail(proc.logFile)}`,
+          );
+        }
         if (await proc.ready()) return;
         await sleep(100);
       }
@@ -197,4 +201,16 @@ export function createCluster(opts: LaunchOptions): Cluster {
     },
   };
   return cluster;
+}
+
+/**
+ * The last lines of a log, for an error that would otherwise only point at the file (which a CI
+ * run's report does not carry).
+ */
+function logTail(file: string, chars = 1500): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().slice(-chars) || "(an empty log)";
+  } catch {
+    return "(no log)";
+  }
 }
