@@ -101,8 +101,11 @@ export function createCluster(opts: LaunchOptions): Cluster {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
-    child.stdout.pipe(out);
-    child.stderr.pipe(out);
+    // Both pipes write into one file, which closes only when both have: a process can close
+    // stdout and still write to stderr, and the first pipe to end would otherwise end the file.
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.once("close", () => out.end());
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const proc: ServiceProcess = {
       name,
