@@ -27,6 +27,7 @@ const SECRET = {
   failing: "sy-test-budget-failing",
   downgrade: "sy-test-budget-downgrade",
   alerts: "sy-test-budget-alerts",
+  cacheWrite: "sy-test-budget-cache-write",
 } as const;
 const PERIOD = `m${new Date().toISOString().slice(0, 7)}`;
 
@@ -96,6 +97,19 @@ describe("budgets", () => {
             ],
           },
           {
+            // One-hour cache writes at $1 a token: a prompt asking for them costs dollars.
+            alias: "pricey-cache",
+            deployments: [
+              {
+                id: "cache-1",
+                provider: mock,
+                model: "mock-gpt",
+                ...PRICEY,
+                cache_write_1h_usd_per_mtok: 1_000_000,
+              },
+            ],
+          },
+          {
             alias: "pricey-failing",
             deployments: [{ id: "failing-1", provider: "mock-openai-500", model: "mock-gpt", ...PRICEY }],
           },
@@ -112,6 +126,7 @@ describe("budgets", () => {
           key("failing", "local", SECRET.failing, { usd: 0.5 }),
           key("downgrade", "thrifty", SECRET.downgrade, { usd: 0.01 }),
           key("alerts", "local", SECRET.alerts, { usd: 0.2, alert_at: [0.5, 1] }),
+          key("cache-write", "local", SECRET.cacheWrite, { usd: 0.05 }),
         );
         file.budgets = { alert_webhook_url: hookUrl, reservation_grace_ms: 5_000 };
       },
@@ -187,6 +202,31 @@ describe("budgets", () => {
       sent.map((r) => r.model),
       ["mock-cheap"],
     );
+  });
+
+  it("reserves a prompt with a one-hour cache breakpoint at the cache-write price", async () => {
+    const messages = async (cacheControl?: object) => {
+      const res = await fetch(`${gw.httpUrls[0]}/messages`, {
+        method: "POST",
+        headers: { "x-api-key": SECRET.cacheWrite, "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({
+          model: "pricey-cache",
+          max_tokens: MAX_TOKENS,
+          system: [{ type: "text", text: "long instructions", cache_control: cacheControl }],
+          messages: [{ role: "user", content: "hello there" }],
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { error?: { type: string; message: string } } };
+    };
+    // Priced as input, the request fits the $0.05 budget (~$0.04 at most); asking for
+    // one-hour writes of a prompt at $1 a token, it cannot.
+    const cached = await messages({ type: "ephemeral", ttl: "1h" });
+    // The Anthropic door answers an exhausted budget as Anthropic does: 402 billing_error.
+    assert.equal(cached.status, 402, JSON.stringify(cached.body));
+    assert.equal(cached.body.error?.type, "billing_error");
+    assert.match(cached.body.error?.message ?? "", /key's budget of \$0\.0500/);
+    const plain = await messages();
+    assert.equal(plain.status, 200, JSON.stringify(plain.body));
   });
 
   it("publishes each alert once on JetStream and to the webhook, and the admin API shows what is left", async () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { calcPrice } from "@pydantic/genai-prices";
-import { UsageSchema, type PriceTable, type Usage } from "@switchyard/proto";
+import { PromptCacheWrite, UsageSchema, type PriceTable, type Usage } from "@switchyard/proto";
 import { buildPriceTable, costOf, maxCostNanoUsd, type Cost, type PriceOverrides } from "./prices.js";
 
 interface Counts {
@@ -333,6 +333,23 @@ describe("maxCostNanoUsd", () => {
       request_usd: 0.002,
     });
     assert.equal(maxCostNanoUsd(table, 100, 10), 2_130_000n);
+  });
+
+  it("prices the prompt at the cache-write price the request's breakpoints ask for", () => {
+    // claude-sonnet-4-5: $3 input, $3.75 5m write, $6 1h write, $15 output; 7,215 prompt tokens,
+    // 503 output. Output 503 × 15 × 1000 = 7,545,000 in every case.
+    const sonnet = prices("anthropic", "claude-sonnet-4-5");
+    // No breakpoint: 7,215 × 3 × 1000 = 21,645,000 → 29,190,000.
+    assert.equal(maxCostNanoUsd(sonnet, 7215, 503), 29_190_000n);
+    // 5m breakpoints: 7,215 × 3.75 × 1000 = 27,056,250 → 34,601,250.
+    assert.equal(maxCostNanoUsd(sonnet, 7215, 503, PromptCacheWrite.DEFAULT), 34_601_250n);
+    // A 1h breakpoint: 7,215 × 6 × 1000 = 43,290,000 → 50,835,000, which is what writing the
+    // whole prompt to the one-hour cache then costs (without the hint it would undershoot).
+    const wholePromptWritten = usage({ prompt: 7215, cacheWrite: 7215, cacheWrite1h: 7215, completion: 503 });
+    assert.equal(costOf(sonnet, wholePromptWritten).totalNanoUsd, 50_835_000n);
+    assert.equal(maxCostNanoUsd(sonnet, 7215, 503, PromptCacheWrite.ONE_HOUR), 50_835_000n);
+    // Where writes cost no more than input (gpt-4o-mini), a breakpoint changes nothing.
+    assert.equal(maxCostNanoUsd(prices("openai", "gpt-4o-mini"), 1282, 4096, PromptCacheWrite.ONE_HOUR), 2_649_900n);
   });
 
   it("is 0 without a price table", () => {

@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { calcPrice, type ModelPrice } from "@pydantic/genai-prices";
 import {
   PriceTableSchema,
+  PromptCacheWrite,
   PriceTierSchema,
   TokenPricesSchema,
   type PriceTable,
@@ -126,21 +127,31 @@ export function costOf(prices: PriceTable | undefined, usage: Usage | undefined)
 
 /**
  * The most a request can cost before it runs: every prompt token at the input price of the tier
- * the prompt falls in, `outputTokens` at the dearer of the output and reasoning prices, and the
- * per-request fee. Cache writes, which cost more than input, cannot be foreseen and are not in it.
+ * the prompt falls in — or at the cache-write price when the request asks for cache writes and
+ * that is dearer (the one-hour price when any breakpoint asks for an hour) —, `outputTokens` at
+ * the dearer of the output and reasoning prices, and the per-request fee.
  */
 export function maxCostNanoUsd(
   prices: PriceTable | undefined,
   promptTokens: number,
   outputTokens: number,
+  cacheWrite: PromptCacheWrite = PromptCacheWrite.UNSPECIFIED,
 ): bigint {
   if (prices === undefined) return 0n;
   const r = pricesFor(prices, promptTokens);
   const output = r.reasoningPicoUsd > r.outputPicoUsd ? r.reasoningPicoUsd : r.outputPicoUsd;
   return (
-    nanoOf(BigInt(promptTokens) * r.inputPicoUsd + prices.requestPicoUsd) +
+    nanoOf(BigInt(promptTokens) * promptPriceAtMost(r, cacheWrite) + prices.requestPicoUsd) +
     nanoOf(BigInt(outputTokens) * output)
   );
+}
+
+/** The dearest a prompt token can be, given the cache writes the request asks for. */
+function promptPriceAtMost(r: TokenPrices, cacheWrite: PromptCacheWrite): bigint {
+  let most = r.inputPicoUsd;
+  if (cacheWrite !== PromptCacheWrite.UNSPECIFIED && r.cacheWritePicoUsd > most) most = r.cacheWritePicoUsd;
+  if (cacheWrite === PromptCacheWrite.ONE_HOUR && r.cacheWrite1hPicoUsd > most) most = r.cacheWrite1hPicoUsd;
+  return most;
 }
 
 /** The price data's prices for a model now, matched by the library's own rules. */

@@ -30,6 +30,7 @@ import { checkChatRequest, checkEmbedRequest } from "./canonical-request.js";
 import { chatPromptTokens, embedPromptTokens, encodingFor } from "./prompt-tokens.js";
 import { guardHeader } from "./guard-header.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
+import { promptCacheWriteOf } from "./prompt-cache-write.js";
 import { routeHintsOf } from "./route-hints.js";
 import { servedHeaders } from "./served-headers.js";
 import type { KeyStore } from "./keys.js";
@@ -179,6 +180,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       model: "chat" in body ? body.chat.model : body.embed.model,
       stream,
       estimatedPromptTokens: promptTokens,
+      promptCacheWrite: "chat" in body ? promptCacheWriteOf(body.chat) : undefined,
       outputCapTokens: "chat" in body ? (body.chat.maxTokens ?? deps.defaultOutputTokens) : 0,
       receivedUnixMs: BigInt(now),
       routeHints:

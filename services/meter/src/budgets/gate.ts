@@ -41,7 +41,7 @@ export function maxCostOf(env: Envelope): bigint {
   const output = env.kind === RequestKind.CHAT ? env.outputCapTokens : 0;
   let most = 0n;
   for (const d of env.route?.deployments ?? []) {
-    const c = maxCostNanoUsd(d.prices, env.estimatedPromptTokens, output);
+    const c = maxCostNanoUsd(d.prices, env.estimatedPromptTokens, output, env.promptCacheWrite);
     if (c > most) most = c;
   }
   return most;
