@@ -216,7 +216,10 @@ describe("budgets", () => {
           messages: [{ role: "user", content: "hello there" }],
         }),
       });
-      return { status: res.status, body: (await res.json()) as { error?: { type: string; message: string } } };
+      return {
+        status: res.status,
+        body: (await res.json()) as { error?: { type: string; message: string } },
+      };
     };
     // Priced as input, the request fits the $0.05 budget (~$0.04 at most); asking for
     // one-hour writes of a prompt at $1 a token, it cannot.

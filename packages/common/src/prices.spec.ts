@@ -349,7 +349,10 @@ describe("maxCostNanoUsd", () => {
     assert.equal(costOf(sonnet, wholePromptWritten).totalNanoUsd, 50_835_000n);
     assert.equal(maxCostNanoUsd(sonnet, 7215, 503, PromptCacheWrite.ONE_HOUR), 50_835_000n);
     // Where writes cost no more than input (gpt-4o-mini), a breakpoint changes nothing.
-    assert.equal(maxCostNanoUsd(prices("openai", "gpt-4o-mini"), 1282, 4096, PromptCacheWrite.ONE_HOUR), 2_649_900n);
+    assert.equal(
+      maxCostNanoUsd(prices("openai", "gpt-4o-mini"), 1282, 4096, PromptCacheWrite.ONE_HOUR),
+      2_649_900n,
+    );
   });
 
   it("is 0 without a price table", () => {

@@ -22,7 +22,9 @@ describe("prompt cache write", () => {
     assert.equal(cacheWriteOf({ system }), PromptCacheWrite.DEFAULT);
     const messages = [{ role: "user", content: [{ type: "text", text: "doc", cache_control: ephemeral }] }];
     assert.equal(cacheWriteOf({ messages }), PromptCacheWrite.DEFAULT);
-    const tools = [{ name: "t", input_schema: { type: "object" }, cache_control: { ...ephemeral, ttl: "1h" } }];
+    const tools = [
+      { name: "t", input_schema: { type: "object" }, cache_control: { ...ephemeral, ttl: "1h" } },
+    ];
     assert.equal(cacheWriteOf({ tools }), PromptCacheWrite.ONE_HOUR);
   });
 
